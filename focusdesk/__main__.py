@@ -1,0 +1,3 @@
+from focusdesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Read what an audio or video file holds (duration, rate, channels) without a system ffmpeg."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class AudioFileError(ValueError):
+    """The file cannot be used as audio; the message says why and what to do."""
+
+
+@dataclass
+class AudioInfo:
+    duration_ms: int
+    sample_rate: int
+    channels: int
+    codec: str
+
+
+def probe_audio(path: Path | str) -> AudioInfo:
+    import av
+
+    path = Path(path)
+    if not path.is_file():
+        raise AudioFileError(f"{path} does not exist.")
+    if path.stat().st_size == 0:
+        raise AudioFileError(f"{path} is empty (0 bytes). Choose the recording file itself.")
+    try:
+        with av.open(str(path)) as container:
+            streams = container.streams.audio
+            if not streams:
+                raise AudioFileError(
+                    f"{path.name} has no audio track. Choose an audio file (wav, flac, mp3, m4a, "
+                    "ogg, opus, webm) or a video with sound.")
+            stream = streams[0]
+            rate = stream.codec_context.sample_rate or stream.rate or 0
+            channels = stream.codec_context.channels or 1
+            duration_ms = 0
+            if stream.duration is not None and stream.time_base is not None:
+                duration_ms = int(stream.duration * stream.time_base * 1000)
+            elif container.duration:
+                duration_ms = int(container.duration / 1000)
+            if duration_ms <= 0:
+                duration_ms = _decode_duration(container, stream)
+            codec = stream.codec_context.name
+    except AudioFileError:
+        raise
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise AudioFileError(
+            f"{path.name} is not a readable audio file ({exc.__class__.__name__}). It may be "
+            "damaged or in a format focusdesk cannot read; convert it to WAV or FLAC and try again."
+        ) from exc
+    if rate <= 0:
+        raise AudioFileError(f"{path.name} has no usable sample rate; it may be damaged.")
+    return AudioInfo(duration_ms=duration_ms, sample_rate=int(rate), channels=int(channels), codec=codec)
+
+
+def _decode_duration(container, stream) -> int:
+    samples = 0
+    rate = stream.codec_context.sample_rate or 1
+    for frame in container.decode(stream):
+        samples += frame.samples
+    return int(samples * 1000 / rate)
+
+
+def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,90 @@
+"""The ``focusdesk`` command: no subcommand opens the window; subcommands do headless work.
+
+Subcommands live in ``focusdesk/commands/``: each module there has ``register(subparsers)`` and is
+found automatically, so features add commands without touching this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from focusdesk import __version__
+from focusdesk.store.workspace import Workspace, WorkspaceError, default_workspace, open_workspace
+
+
+class CommandError(Exception):
+    """A user mistake on the command line; printed without a traceback, exit status 2."""
+
+
+class Context:
+    """What a command needs: the chosen workspace, opened on demand and closed afterwards."""
+
+    def __init__(self, workspace: Path | None):
+        self.workspace_path = workspace or default_workspace()
+        self._ws: Workspace | None = None
+
+    def open(self, create: bool = True) -> Workspace:
+        if self._ws is None:
+            self._ws = open_workspace(self.workspace_path, create=create)
+        return self._ws
+
+    def close(self) -> None:
+        if self._ws is not None:
+            self._ws.close()
+            self._ws = None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="focusdesk",
+        description="Record, transcribe, code and export focus groups and interviews, offline. "
+        "Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"focusdesk {__version__}")
+    parser.add_argument("--workspace", "-w", type=Path, metavar="DIR",
+                        help="study folder (default: $FOCUSDESK_WORKSPACE, the checkout's "
+                        "sessions/ folder, or the user data folder)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import focusdesk.commands as commands_pkg
+
+    for info in sorted(pkgutil.iter_modules(commands_pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"focusdesk.commands.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        from focusdesk.ui.app import run_app
+
+        return run_app(args.workspace)
+    ctx = Context(args.workspace)
+    try:
+        result = args.func(args, ctx)
+    except (WorkspaceError, CommandError, LookupError, ValueError, OSError) as exc:
+        message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
+        print(f"focusdesk: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("focusdesk: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        ctx.close()
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,258 @@
+"""study, site, participant, facilitator, session, guide, frame and import-audio commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from focusdesk.commands._common import kv_pairs, print_table
+from focusdesk.core.model import Facilitator, Participant, Session, SessionKind, Site, Study
+from focusdesk.core.outline import (
+    frame_to_markdown,
+    frame_to_yaml,
+    guide_to_markdown,
+    load_frame_file,
+    load_guide_file,
+)
+from focusdesk.core.timefmt import format_ms
+from focusdesk.store import codes, guide, sessions, study, transcripts
+from focusdesk.store.media import import_audio_file
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("study", help="create or show the study")
+    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    init = s.add_parser("init", help="create a study in the workspace")
+    init.add_argument("--title", required=True)
+    init.add_argument("--description", default="")
+    init.set_defaults(func=study_init)
+    s.add_parser("show", help="summary of the study").set_defaults(func=study_show)
+
+    p = sub.add_parser("site", help="manage sites")
+    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = s.add_parser("add", help="add a site")
+    add.add_argument("name")
+    add.add_argument("--notes", default="")
+    add.set_defaults(func=site_add)
+    s.add_parser("list", help="list sites").set_defaults(func=site_list)
+
+    p = sub.add_parser("participant", help="manage participants")
+    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = s.add_parser("add", help="add a participant by pseudonym code, e.g. P01")
+    add.add_argument("code")
+    add.add_argument("--site", help="site name")
+    add.add_argument("--role", default="")
+    add.add_argument("--name", default="", help="real name (kept apart; never exported by default)")
+    add.add_argument("--consent-date", default="")
+    add.add_argument("--attr", action="append", metavar="KEY=VALUE", help="case attribute (repeat)")
+    add.set_defaults(func=participant_add)
+    s.add_parser("list", help="list participants").set_defaults(func=participant_list)
+
+    p = sub.add_parser("facilitator", help="manage facilitators")
+    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = s.add_parser("add", help="add a facilitator")
+    add.add_argument("name")
+    add.add_argument("--initials", default="")
+    add.set_defaults(func=facilitator_add)
+
+    p = sub.add_parser("session", help="manage sessions")
+    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = s.add_parser("add", help="add a session")
+    add.add_argument("name")
+    add.add_argument("--kind", required=True, choices=[k.value for k in SessionKind])
+    add.add_argument("--site")
+    add.add_argument("--date", default="", help="YYYY-MM-DD")
+    add.add_argument("--participants", default="", help="comma-separated codes, e.g. P01,P02")
+    add.add_argument("--facilitators", default="", help="comma-separated names")
+    add.add_argument("--notes", default="")
+    add.set_defaults(func=session_add)
+    s.add_parser("list", help="list sessions").set_defaults(func=session_list)
+
+    p = sub.add_parser("guide", help="the topic guide")
+    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    imp = s.add_parser("import", help="import a topic guide from YAML or Markdown")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(func=guide_import)
+    show = s.add_parser("show", help="print the topic guide")
+    show.add_argument("--format", choices=["text", "md"], default="text")
+    show.set_defaults(func=guide_show)
+
+    p = sub.add_parser("frame", help="the coding frame")
+    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    imp = s.add_parser("import", help="import a coding frame from YAML or Markdown")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(func=frame_import)
+    show = s.add_parser("show", help="print the coding frame")
+    show.add_argument("--format", choices=["text", "yaml", "md"], default="text")
+    show.set_defaults(func=frame_show)
+
+    p = sub.add_parser("import-audio", help="copy an audio or video file into a session")
+    p.add_argument("file", type=Path)
+    p.add_argument("--session", required=True)
+    p.set_defaults(func=import_audio)
+
+
+def study_init(args, ctx) -> int:
+    ws = ctx.open()
+    existing = study.get_study(ws.db)
+    if existing:
+        print(f"Study already exists in {ws.root}: {existing.title!r} (use --workspace for a new one)")
+        return 1
+    study.save_study(ws.db, Study(title=args.title, description=args.description))
+    print(f"Created study {args.title!r} in {ws.root}")
+    return 0
+
+
+def study_show(args, ctx) -> int:
+    ws = ctx.open()
+    st = study.get_study(ws.db)
+    if st is None:
+        print(f"No study in {ws.root} yet. Create one with: focusdesk study init --title TITLE")
+        return 1
+    db = ws.db
+    sites = {s.id: s.name for s in study.list_sites(db)}
+    print(f"Study: {st.title}")
+    if st.description:
+        print(st.description)
+    print(f"Workspace: {ws.root}")
+    print(f"Sites: {', '.join(sites.values()) or 'none'}")
+    parts = study.list_participants(db)
+    print(f"Participants ({len(parts)}):")
+    for p in parts:
+        attrs = ", ".join(f"{k}={v}" for k, v in p.attributes.items())
+        print(f"  {p.code:6} {sites.get(p.site_id, '-'):12} {p.role:16} {attrs}".rstrip())
+    sess = sessions.list_sessions(db)
+    print(f"Sessions ({len(sess)}):")
+    for s in sess:
+        print(f"  {s.name} ({s.kind.label}, {sites.get(s.site_id, 'no site')}, {s.date or 'no date'})")
+    n_items = sum(1 for _ in guide.load_guide(db).walk())
+    print(f"Topic guide: {n_items} items; coding frame: {len(codes.list_codes(db))} codes")
+    return 0
+
+
+def site_add(args, ctx) -> int:
+    site = study.add_site(ctx.open().db, Site(name=args.name, notes=args.notes))
+    print(f"Added site {site.name}")
+    return 0
+
+
+def site_list(args, ctx) -> int:
+    for s in study.list_sites(ctx.open().db):
+        print(s.name)
+    return 0
+
+
+def participant_add(args, ctx) -> int:
+    db = ctx.open().db
+    site_id = study.site_by_name(db, args.site).id if args.site else None
+    p = study.add_participant(db, Participant(
+        code=args.code, site_id=site_id, role=args.role, real_name=args.name,
+        consent_date=args.consent_date, attributes=kv_pairs(args.attr)))
+    print(f"Added participant {p.code}")
+    return 0
+
+
+def participant_list(args, ctx) -> int:
+    db = ctx.open().db
+    sites = {s.id: s.name for s in study.list_sites(db)}
+    print_table([[p.code, sites.get(p.site_id, ""), p.role,
+                  ", ".join(f"{k}={v}" for k, v in p.attributes.items())]
+                 for p in study.list_participants(db)], ["code", "site", "role", "attributes"])
+    return 0
+
+
+def facilitator_add(args, ctx) -> int:
+    f = study.add_facilitator(ctx.open().db, Facilitator(name=args.name, initials=args.initials))
+    print(f"Added facilitator {f.name}")
+    return 0
+
+
+def session_add(args, ctx) -> int:
+    db = ctx.open().db
+    site_id = study.site_by_name(db, args.site).id if args.site else None
+    pids = [study.participant_by_code(db, c.strip()).id for c in args.participants.split(",") if c.strip()]
+    fids = [study.facilitator_by_name(db, n.strip(), create=True).id
+            for n in args.facilitators.split(",") if n.strip()]
+    s = sessions.add_session(db, Session(name=args.name, kind=SessionKind(args.kind), site_id=site_id,
+                                         date=args.date, notes=args.notes, participant_ids=pids,
+                                         facilitator_ids=fids))
+    print(f"Added session {s.name} ({s.kind.label})")
+    return 0
+
+
+def session_list(args, ctx) -> int:
+    db = ctx.open().db
+    sites = {s.id: s.name for s in study.list_sites(db)}
+    codes_by_id = {p.id: p.code for p in study.list_participants(db)}
+    rows = []
+    for s in sessions.list_sessions(db):
+        recs = transcripts.list_recordings(db, s.id)
+        duration = sum(r.duration_ms for r in recs)
+        rows.append([s.name, s.kind.value, sites.get(s.site_id, ""), s.date,
+                     ",".join(codes_by_id[p] for p in s.participant_ids),
+                     format_ms(duration) if recs else "no audio"])
+    if not rows:
+        print("No sessions yet. Add one with: focusdesk session add NAME --kind focus-group")
+        return 0
+    print_table(rows, ["session", "kind", "site", "date", "participants", "audio"])
+    return 0
+
+
+def guide_import(args, ctx) -> int:
+    g = load_guide_file(args.file)
+    guide.save_guide(ctx.open().db, g)
+    n_q = sum(len(s.children) for s in g.sections)
+    print(f"Imported topic guide {g.title!r}: {len(g.sections)} sections, {n_q} questions")
+    return 0
+
+
+def guide_show(args, ctx) -> int:
+    g = guide.load_guide(ctx.open().db)
+    if not g.sections:
+        print("No topic guide yet. Import one with: focusdesk guide import FILE")
+        return 0
+    if args.format == "md":
+        print(guide_to_markdown(g), end="")
+        return 0
+    print(g.title)
+    for s in g.sections:
+        mins = f" ({s.planned_minutes:g} min)" if s.planned_minutes is not None else ""
+        print(f"[{s.key}] {s.text}{mins}")
+        for q in s.children:
+            print(f"  [{q.key}] {q.text}")
+            for p in q.children:
+                print(f"      - {p.text}")
+    return 0
+
+
+def frame_import(args, ctx) -> int:
+    nodes = load_frame_file(args.file)
+    added = codes.import_frame(ctx.open().db, nodes)
+    print(f"Imported coding frame from {args.file.name}: {added} new codes")
+    return 0
+
+
+def frame_show(args, ctx) -> int:
+    db = ctx.open().db
+    nodes = codes.export_frame(db)
+    if not nodes:
+        print("No coding frame yet. Import one with: focusdesk frame import FILE")
+        return 0
+    if args.format == "yaml":
+        print(frame_to_yaml(nodes), end="")
+    elif args.format == "md":
+        print(frame_to_markdown(nodes), end="")
+    else:
+        for path, node in (item for n in nodes for item in n.walk()):
+            depth = path.count("/")
+            print("  " * depth + f"{node.name} {node.colour}".rstrip())
+    return 0
+
+
+def import_audio(args, ctx) -> int:
+    ws = ctx.open()
+    session = sessions.session_by_name(ws.db, args.session)
+    rec = import_audio_file(ws, session.id, args.file)
+    print(f"Imported {args.file.name} into {session.name}: {format_ms(rec.duration_ms)}, "
+          f"{rec.sample_rate} Hz, {rec.channels} channel(s) (recording {rec.id})")
+    return 0

@@ -1,0 +1,227 @@
+"""A study is a folder: ``focusdesk.sqlite`` plus ``sessions/<session>/`` for media.
+
+Opening is careful: a newer schema, a file that is not a database, a read-only folder or a second
+window on the same study each stop with a message that says what to do, before anything is
+written to the file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from focusdesk.store.schema import LATEST, MIGRATIONS
+
+DB_NAME = "focusdesk.sqlite"
+LOCK_NAME = ".focusdesk.lock"
+MEDIA_DIR = "sessions"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class WorkspaceError(Exception):
+    """A problem with the study folder that the user can act on; the message says how."""
+
+
+def default_workspace() -> Path:
+    """``FOCUSDESK_WORKSPACE``, else the checkout's ``sessions/``, else the user data folder."""
+    env = os.environ.get("FOCUSDESK_WORKSPACE")
+    if env:
+        return Path(env).expanduser()
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "sessions").is_dir():
+        return checkout / "sessions"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("focusdesk", appauthor=False)) / "study"
+
+
+@dataclass
+class Workspace:
+    root: Path
+    db: sqlite_utils.Database
+    exclusive: bool
+    _lock_file: object = field(repr=False, default=None)
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / DB_NAME
+
+    @property
+    def media_root(self) -> Path:
+        return self.root / MEDIA_DIR
+
+    def session_dir(self, session_id: int) -> Path:
+        path = self.media_root / f"{session_id:04d}"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def resolve(self, relative: str) -> Path:
+        return self.root / relative
+
+    def relative(self, path: Path) -> str:
+        return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        try:
+            self.db.conn.close()
+        finally:
+            if self._lock_file is not None:
+                self._lock_file.close()
+                self._lock_file = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _check_writable(root: Path) -> None:
+    probe = root / ".focusdesk-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise WorkspaceError(
+            f"The study folder {root} cannot be written to ({exc.strerror}). "
+            "Copy the folder somewhere you can write, or fix its permissions, then open it again."
+        ) from exc
+    if not os.access(root, os.W_OK):
+        raise WorkspaceError(
+            f"The study folder {root} is read-only. Copy it somewhere you can write, or fix its "
+            "permissions, then open it again."
+        )
+
+
+def _take_lock(root: Path, exclusive: bool):
+    handle = open(root / LOCK_NAME, "a+")
+    try:
+        fcntl.flock(handle, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise WorkspaceError(
+            f"The study in {root} is already open in another focusdesk window. Switch to that "
+            "window, or close it and try again."
+        ) from None
+    if exclusive:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+    return handle
+
+
+def _check_database_file(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with open(path, "rb") as fh:
+        head = fh.read(len(_SQLITE_MAGIC))
+    if head != _SQLITE_MAGIC:
+        raise WorkspaceError(
+            f"{path} is not a focusdesk database (it may be damaged). It was left untouched: "
+            "restore it from a backup, or open another folder."
+        )
+    # Read-only probe: never let a damaged file be written to.
+    try:
+        probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            version = probe.execute("PRAGMA user_version").fetchone()[0]
+            result = probe.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise WorkspaceError(
+            f"{path} is damaged ({exc}). It was left untouched: restore it from a backup."
+        ) from exc
+    if version > LATEST:
+        raise WorkspaceError(
+            f"{path} was written by a newer focusdesk (schema v{version}; this version "
+            f"understands up to v{LATEST}). Update focusdesk to open it; the file was not changed."
+        )
+    if result != "ok":
+        raise WorkspaceError(
+            f"{path} failed its integrity check ({result}). It was left untouched: restore it "
+            "from a backup."
+        )
+
+
+def migrate(conn: sqlite3.Connection, path: Path | None = None) -> list[int]:
+    """Apply pending migrations, each in one transaction. Backs the file up first."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    pending = [n for n in sorted(MIGRATIONS) if n > current]
+    if pending and current > 0 and path is not None:
+        shutil.copy2(path, path.with_name(f"{path.name}.v{current}.bak"))
+    for number in pending:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+    return pending
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def open_workspace(
+    root: Path | str | None = None, *, create: bool = True, exclusive: bool = False
+) -> Workspace:
+    """Open (and create or migrate) the study folder.
+
+    ``exclusive`` is for the window: it keeps other windows off the study. Command-line calls take
+    a shared lock so they can run side by side but not while a window has the study open.
+    """
+    root = Path(root) if root is not None else default_workspace()
+    root = root.expanduser()
+    if not root.exists():
+        if not create:
+            raise WorkspaceError(f"There is no study folder at {root}. Run 'focusdesk study init'.")
+        try:
+            root.mkdir(parents=True)
+        except OSError as exc:
+            raise WorkspaceError(f"Cannot create the study folder {root}: {exc.strerror}.") from exc
+    elif not root.is_dir():
+        raise WorkspaceError(f"{root} is a file, not a folder. Choose a folder for the study.")
+    db_path = root / DB_NAME
+    _check_database_file(db_path)
+    _check_writable(root)
+    lock = _take_lock(root, exclusive)
+    try:
+        conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        migrate(conn, db_path)
+        (root / MEDIA_DIR).mkdir(exist_ok=True)
+    except sqlite3.DatabaseError as exc:
+        lock.close()
+        raise WorkspaceError(f"Cannot open {db_path}: {exc}. The file was not changed.") from exc
+    except BaseException:
+        lock.close()
+        raise
+    return Workspace(root=root, db=sqlite_utils.Database(conn), exclusive=exclusive, _lock_file=lock)

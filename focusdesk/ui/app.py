@@ -1,0 +1,41 @@
+"""Starting the application: QApplication, the workspace, the main window."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from focusdesk import __version__
+from focusdesk.store.workspace import WorkspaceError, default_workspace, open_workspace
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("focusdesk")
+    app.setOrganizationName("focusdesk")
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def run_app(workspace: Path | None = None) -> int:
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
+            and not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux"):
+        print("focusdesk: no screen found (DISPLAY is not set). Run it under a desktop session, "
+              "or with 'xvfb-run focusdesk' on a server.", file=sys.stderr)
+        return 2
+    app = make_app()
+    from focusdesk.ui.main_window import MainWindow
+    from focusdesk.ui.settings import last_workspace
+
+    root = workspace or (Path(last_workspace()) if last_workspace() else None) or default_workspace()
+    try:
+        ws = open_workspace(root, exclusive=True)
+    except WorkspaceError as exc:
+        QMessageBox.critical(None, "focusdesk", str(exc))
+        return 2
+    window = MainWindow(ws)
+    window.show()
+    return app.exec()

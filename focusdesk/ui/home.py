@@ -1,0 +1,83 @@
+"""The study overview tab, with empty states that say what to do next."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from focusdesk.core.timefmt import format_ms
+from focusdesk.store import codes, guide, sessions, study, transcripts
+
+
+class HomeView(QScrollArea):
+    def __init__(self, window):
+        super().__init__()
+        self.window = window
+        self.setWidgetResizable(True)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        self.label = QLabel()
+        self.label.setObjectName("homeText")
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.label.setOpenExternalLinks(False)
+        self.label.linkActivated.connect(self._link)
+        layout.addWidget(self.label)
+        layout.addStretch(1)
+        self.setWidget(inner)
+
+    def reload(self) -> None:
+        db = self.window.workspace.db
+        st = study.get_study(db)
+        esc = html.escape
+        if st is None:
+            self.label.setText(
+                "<h2>Welcome to focusdesk</h2><p>This folder has no study yet.</p>"
+                "<p><a href='study'>Create the study</a> — give it a title, then add sites, "
+                "participants and a topic guide.</p>")
+            return
+        all_sessions = sessions.list_sessions(db)
+        sites = {s.id: s.name for s in study.list_sites(db)}
+        parts = study.list_participants(db)
+        n_guide = sum(1 for _ in guide.load_guide(db).walk())
+        n_codes = len(codes.list_codes(db))
+        out = [f"<h2>{esc(st.title)}</h2>"]
+        if st.description:
+            out.append(f"<p>{esc(st.description)}</p>")
+        out.append(f"<p>{len(sites)} site(s) · {len(parts)} participant(s) · "
+                   f"{len(all_sessions)} session(s) · {n_guide} guide item(s) · {n_codes} code(s)</p>")
+        todo = []
+        if not sites:
+            todo.append("<a href='site'>Add a site</a> where sessions take place.")
+        if not parts:
+            todo.append("<a href='participant'>Add participants</a> by pseudonym (P01, P02, …).")
+        if not n_guide:
+            todo.append("<a href='guide'>Import a topic guide</a> to tag moments live.")
+        if not n_codes:
+            todo.append("<a href='frame'>Import a coding frame</a> for the analysis.")
+        if not all_sessions:
+            todo.append("No sessions yet — <a href='session'>add a session</a>, then record one "
+                        "or import audio.")
+        if todo:
+            out.append("<h3>Next steps</h3><ul>" + "".join(f"<li>{t}</li>" for t in todo) + "</ul>")
+        if all_sessions:
+            out.append("<h3>Sessions</h3><table cellspacing='6'>"
+                       "<tr><th align='left'>Session</th><th align='left'>Kind</th>"
+                       "<th align='left'>Site</th><th align='left'>Date</th>"
+                       "<th align='left'>Audio</th></tr>")
+            for s in all_sessions:
+                dur = sum(r.duration_ms for r in transcripts.list_recordings(db, s.id))
+                out.append(f"<tr><td>{esc(s.name)}</td><td>{s.kind.label}</td>"
+                           f"<td>{esc(sites.get(s.site_id, ''))}</td><td>{esc(s.date)}</td>"
+                           f"<td>{format_ms(dur) if dur else 'none yet'}</td></tr>")
+            out.append("</table>")
+        self.label.setText("".join(out))
+
+    def _link(self, target: str) -> None:
+        from focusdesk.ui import study_actions as sa
+
+        {"study": sa.edit_study, "site": sa.add_site, "participant": sa.add_participant,
+         "guide": sa.import_guide, "frame": sa.import_frame, "session": sa.add_session}[target](self.window)

@@ -1,0 +1,250 @@
+"""The main window: study sidebar, tabbed views, menus, status bar.
+
+Features plug in through ``focusdesk/ui/features/*.py`` (``install(window)``) and use only the
+public API below: ``workspace``, ``menu(name)``, ``open_view``, ``current_session_id``,
+``session_changed``, ``data_changed``, ``refresh()``, ``status()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
+
+from focusdesk import __version__
+from focusdesk.store.workspace import Workspace, WorkspaceError, open_workspace
+from focusdesk.ui import settings as prefs
+from focusdesk.ui.home import HomeView
+from focusdesk.ui.sidebar import StudySidebar
+
+log = logging.getLogger(__name__)
+
+MENUS = ["&File", "&Study", "S&ession", "&Transcript", "&Code", "&Analysis", "E&xport", "&Help"]
+
+
+class MainWindow(QMainWindow):
+    session_changed = Signal(object)  # session id or None
+    data_changed = Signal()  # something in the study changed; views refresh
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self._session_id: int | None = None
+        self._menus: dict[str, QMenu] = {}
+        self.resize(1280, 800)
+        self.sidebar = StudySidebar(self)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.tabCloseRequested.connect(self._close_tab)
+        self.home = HomeView(self)
+        self.tabs.addTab(self.home, "Study")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([280, 1000])
+        self.setCentralWidget(splitter)
+        self._status_label = QLabel()
+        self.statusBar().addPermanentWidget(self._status_label)
+        for name in MENUS:
+            self._menus[name] = self.menuBar().addMenu(name)
+        self._build_core_actions()
+        self.sidebar.session_activated.connect(self.set_current_session)
+        self.data_changed.connect(self.refresh)
+        self._install_features()
+        self._finish_help_menu()
+        self.refresh()
+        prefs.add_recent_workspace(str(workspace.root))
+
+    # --- public API for features -------------------------------------------------------------
+
+    def menu(self, name: str) -> QMenu:
+        """A top-level menu by name, with or without '&' ("Session", "S&ession")."""
+        plain = name.replace("&", "").casefold()
+        for key, menu in self._menus.items():
+            if key.replace("&", "").casefold() == plain:
+                return menu
+        menu = self.menuBar().addMenu(name)
+        self._menus[name] = menu
+        return menu
+
+    def add_action(self, menu: str, text: str, slot, shortcut: str | QKeySequence | None = None,
+                   needs_session: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _=False: slot())
+        action.setProperty("needs_session", needs_session)
+        action.setEnabled(not needs_session or self._session_id is not None)
+        self.menu(menu).addAction(action)
+        return action
+
+    def open_view(self, title: str, widget: QWidget, key: str | None = None) -> QWidget:
+        """Show ``widget`` in a tab; with ``key``, an open tab with that key is reused."""
+        key = key or title
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).property("view_key") == key:
+                old = self.tabs.widget(i)
+                if old is not widget:
+                    self.tabs.removeTab(i)
+                    old.deleteLater()
+                    break
+                self.tabs.setCurrentIndex(i)
+                return widget
+        widget.setProperty("view_key", key)
+        index = self.tabs.addTab(widget, title)
+        self.tabs.setCurrentIndex(index)
+        return widget
+
+    def find_view(self, key: str) -> QWidget | None:
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).property("view_key") == key:
+                return self.tabs.widget(i)
+        return None
+
+    def current_session_id(self) -> int | None:
+        return self._session_id
+
+    def set_current_session(self, session_id: int | None) -> None:
+        self._session_id = session_id
+        for action in self.findChildren(QAction):
+            if action.property("needs_session"):
+                action.setEnabled(session_id is not None)
+        self.sidebar.select_session(session_id)
+        self.session_changed.emit(session_id)
+        self._update_title()
+
+    def status(self, text: str, timeout_ms: int = 5000) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def refresh(self) -> None:
+        self.sidebar.reload()
+        self.home.reload()
+        self._update_title()
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        from focusdesk.store import sessions, study
+
+        st = study.get_study(self.workspace.db)
+        title = st.title if st else "No study yet"
+        session = sessions.get_session(self.workspace.db, self._session_id) if self._session_id else None
+        self.setWindowTitle(f"{title}{' — ' + session.name if session else ''} — focusdesk")
+        self._status_label.setText(str(self.workspace.root))
+
+    def _install_features(self) -> None:
+        import focusdesk.ui.features as features
+
+        for info in sorted(pkgutil.iter_modules(features.__path__), key=lambda m: m.name):
+            module = importlib.import_module(f"focusdesk.ui.features.{info.name}")
+            install = getattr(module, "install", None)
+            if install is not None:
+                install(self)
+
+    def _build_core_actions(self) -> None:
+        from focusdesk.ui import study_actions as sa
+
+        self.add_action("File", "&New study…", lambda: self._new_or_open(new=True), QKeySequence.StandardKey.New)
+        self.add_action("File", "&Open study…", lambda: self._new_or_open(new=False), QKeySequence.StandardKey.Open)
+        self.recent_menu = self.menu("File").addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.menu("File").addSeparator()
+        self.add_action("File", "&Import audio into session…", lambda: sa.import_audio(self), "Ctrl+I",
+                        needs_session=True)
+        self.menu("File").addSeparator()
+        quit_action = self.add_action("File", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.add_action("Study", "Study &details…", lambda: sa.edit_study(self))
+        self.add_action("Study", "Add &site…", lambda: sa.add_site(self))
+        self.add_action("Study", "Add &participant…", lambda: sa.add_participant(self), "Ctrl+Shift+P")
+        self.add_action("Study", "Add &session…", lambda: sa.add_session(self), "Ctrl+Shift+N")
+        self.menu("Study").addSeparator()
+        self.add_action("Study", "Import topic &guide…", lambda: sa.import_guide(self))
+        self.add_action("Study", "Import coding &frame…", lambda: sa.import_frame(self))
+        self.add_action("Session", "Session &details…", lambda: sa.edit_session(self), needs_session=True)
+
+    def _finish_help_menu(self) -> None:
+        self.menu("Help").addSeparator()
+        about = self.add_action("Help", "&About focusdesk", self._about)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, "About focusdesk",
+            f"<h3>focusdesk {__version__}</h3><p>Record, transcribe, code and export focus groups "
+            "and interviews. Everything stays on this computer: transcription runs locally with "
+            "Whisper, and focusdesk opens no network connection unless you ask for a model "
+            f"download.</p><p>Study folder: {self.workspace.root}</p>")
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in prefs.recent_workspaces():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.switch_workspace(Path(p)))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _new_or_open(self, new: bool) -> None:
+        caption = "Choose an empty folder for the new study" if new else "Open a study folder"
+        path = QFileDialog.getExistingDirectory(self, caption, str(self.workspace.root.parent))
+        if path:
+            self.switch_workspace(Path(path), new=new)
+
+    def switch_workspace(self, root: Path, new: bool = False) -> bool:
+        if root.resolve() == self.workspace.root.resolve():
+            return True
+        try:
+            ws = open_workspace(root, exclusive=True)
+        except WorkspaceError as exc:
+            QMessageBox.warning(self, "Cannot open study", str(exc))
+            return False
+        self.workspace.close()
+        self.workspace = ws
+        while self.tabs.count() > 1:
+            widget = self.tabs.widget(1)
+            self.tabs.removeTab(1)
+            widget.deleteLater()
+        prefs.add_recent_workspace(str(root))
+        self.set_current_session(None)
+        self.refresh()
+        if new:
+            from focusdesk.ui import study_actions as sa
+
+            sa.edit_study(self)
+        return True
+
+    def _close_tab(self, index: int) -> None:
+        if index == 0:
+            return
+        widget = self.tabs.widget(index)
+        closer = getattr(widget, "can_close", None)
+        if closer is not None and not closer():
+            return
+        self.tabs.removeTab(index)
+        widget.deleteLater()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        for i in range(self.tabs.count()):
+            closer = getattr(self.tabs.widget(i), "can_close", None)
+            if closer is not None and not closer():
+                event.ignore()
+                return
+        self.workspace.close()
+        super().closeEvent(event)

@@ -1,0 +1,112 @@
+"""The study sidebar: sessions grouped by site, participants, topic guide, coding frame."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+
+from focusdesk.core.timefmt import format_ms
+from focusdesk.store import codes, guide, sessions, study, transcripts
+
+ROLE_KIND = Qt.ItemDataRole.UserRole
+ROLE_ID = Qt.ItemDataRole.UserRole + 1
+
+
+class StudySidebar(QTreeWidget):
+    session_activated = Signal(object)
+
+    def __init__(self, window):
+        super().__init__()
+        self.window = window
+        self.setHeaderHidden(True)
+        self.setMinimumWidth(220)
+        self.setObjectName("studySidebar")
+        self.currentItemChanged.connect(self._current_changed)
+
+    def _group(self, title: str, empty_hint: str, count: int) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(self, [f"{title} ({count})" if count else title])
+        item.setData(0, ROLE_KIND, "group")
+        font = item.font(0)
+        font.setBold(True)
+        item.setFont(0, font)
+        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+        if not count:
+            hint = QTreeWidgetItem(item, [empty_hint])
+            hint.setForeground(0, QBrush(QColor("#777777")))
+            hint.setData(0, ROLE_KIND, "hint")
+            hint.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        item.setExpanded(True)
+        return item
+
+    def reload(self) -> None:
+        db = self.window.workspace.db
+        selected = self.window.current_session_id()
+        self.blockSignals(True)
+        self.clear()
+        sites = {s.id: s.name for s in study.list_sites(db)}
+        all_sessions = sessions.list_sessions(db)
+        group = self._group("Sessions", "No sessions yet — record one or import audio", len(all_sessions))
+        by_site: dict[str, list] = {}
+        for s in all_sessions:
+            by_site.setdefault(sites.get(s.site_id, "No site"), []).append(s)
+        for site_name in sorted(by_site):
+            site_item = QTreeWidgetItem(group, [site_name])
+            site_item.setData(0, ROLE_KIND, "site")
+            site_item.setExpanded(True)
+            for s in by_site[site_name]:
+                dur = sum(r.duration_ms for r in transcripts.list_recordings(db, s.id))
+                detail = format_ms(dur) if dur else "no audio"
+                item = QTreeWidgetItem(site_item, [f"{s.name}  ·  {s.kind.label}, {detail}"])
+                item.setData(0, ROLE_KIND, "session")
+                item.setData(0, ROLE_ID, s.id)
+                item.setToolTip(0, f"{s.name}\n{s.kind.label}\n{s.date or 'no date'}")
+                if s.id == selected:
+                    self.setCurrentItem(item)
+        parts = study.list_participants(db)
+        group = self._group("Participants", "No participants yet — Study ▸ Add participant", len(parts))
+        for p in parts:
+            item = QTreeWidgetItem(group, [f"{p.code}  {sites.get(p.site_id, '')}  {p.role}".rstrip()])
+            item.setData(0, ROLE_KIND, "participant")
+            item.setData(0, ROLE_ID, p.id)
+        g = guide.load_guide(db)
+        group = self._group("Topic guide", "No topic guide — Study ▸ Import topic guide", len(g.sections))
+        for section in g.sections:
+            sitem = QTreeWidgetItem(group, [section.text])
+            sitem.setData(0, ROLE_KIND, "guide")
+            sitem.setToolTip(0, section.text)
+            for q in section.children:
+                qitem = QTreeWidgetItem(sitem, [q.text])
+                qitem.setToolTip(0, q.text)
+                qitem.setData(0, ROLE_KIND, "guide")
+        all_codes = codes.list_codes(db)
+        group = self._group("Coding frame", "No codes — Study ▸ Import coding frame", len(all_codes))
+        items: dict[int, QTreeWidgetItem] = {}
+        for c in all_codes:
+            item = QTreeWidgetItem(items.get(c.parent_id, group), [c.name])
+            item.setForeground(0, QBrush(QColor(c.colour)))
+            item.setToolTip(0, c.description or c.name)
+            item.setData(0, ROLE_KIND, "code")
+            item.setData(0, ROLE_ID, c.id)
+            items[c.id] = item
+        self.blockSignals(False)
+
+    def select_session(self, session_id: int | None) -> None:
+        for item in self._items():
+            if item.data(0, ROLE_KIND) == "session" and item.data(0, ROLE_ID) == session_id:
+                if self.currentItem() is not item:
+                    self.blockSignals(True)
+                    self.setCurrentItem(item)
+                    self.blockSignals(False)
+                return
+
+    def _items(self):
+        stack = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]
+        while stack:
+            item = stack.pop()
+            yield item
+            stack.extend(item.child(i) for i in range(item.childCount()))
+
+    def _current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
+        if current is not None and current.data(0, ROLE_KIND) == "session":
+            self.session_activated.emit(current.data(0, ROLE_ID))

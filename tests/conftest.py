@@ -1,0 +1,60 @@
+"""Shared fixtures. Qt runs offscreen; reference data lives in ../shared/ beside the checkout."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+AUDIO = SHARED / "data" / "audio"
+REFI = SHARED / "data" / "refi-qda"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory, monkeypatch):
+    """Keep QSettings and model caches out of the user's home during tests."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.delenv("FOCUSDESK_WORKSPACE", raising=False)
+    # Model caches are expensive to rebuild; share one per test run unless a test overrides it.
+    monkeypatch.setenv("FOCUSDESK_CACHE", str(tmp_path_factory.getbasetemp() / "model-cache"))
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    from focusdesk.store import open_workspace
+
+    ws = open_workspace(tmp_path / "study")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def seeded(workspace):
+    """A small study: two sites, four participants, a guide, the example frame, two sessions."""
+    from focusdesk.core.model import Participant, Session, SessionKind, Site, Study
+    from focusdesk.core.outline import load_frame_file, load_guide_file
+    from focusdesk.store import codes, guide, sessions, study
+
+    db = workspace.db
+    study.save_study(db, Study(title="Digital therapy study"))
+    a = study.add_site(db, Site("Site A"))
+    b = study.add_site(db, Site("Site B"))
+    p = [study.add_participant(db, Participant(code=f"P0{i}", site_id=(a if i <= 2 else b).id,
+                                               role="OT" if i % 2 else "PT",
+                                               real_name=f"Real Name {i}",
+                                               attributes={"years": str(i * 3)}))
+         for i in range(1, 5)]
+    guide.save_guide(db, load_guide_file(ROOT / "resources/templates/topic-guide.md"))
+    codes.import_frame(db, load_frame_file(ROOT / "resources/templates/coding-frame.yaml"))
+    sessions.add_session(db, Session("Focus group 1", SessionKind.FOCUS_GROUP, a.id, "2024-03-01",
+                                     participant_ids=[p[0].id, p[1].id]))
+    sessions.add_session(db, Session("Interview 1", SessionKind.TELEPHONE_INTERVIEW, b.id, "2024-03-08",
+                                     participant_ids=[p[2].id]))
+    return workspace
