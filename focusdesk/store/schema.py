@@ -1,7 +1,7 @@
 """Forward-only migrations. Each runs in its own transaction and bumps ``PRAGMA user_version``.
 
-Append new migrations at the end; never edit one that has shipped. A gap in numbers is allowed so
-that parallel work can reserve a number.
+The base schema is here; later migrations are modules in ``focusdesk/store/migrations/``. Never
+edit one that has shipped. A gap in numbers is allowed so that parallel work can reserve a number.
 """
 
 from __future__ import annotations
@@ -166,4 +166,23 @@ END;
 """,
 }
 
+
+
+def _discover() -> None:
+    import importlib
+    import pkgutil
+
+    import focusdesk.store.migrations as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        number, sql = getattr(module, "NUMBER", None), getattr(module, "SQL", None)
+        if number is None or sql is None:
+            continue
+        if number in MIGRATIONS:
+            raise RuntimeError(f"migration number {number} is used twice ({info.name})")
+        MIGRATIONS[number] = sql
+
+
+_discover()
 LATEST = max(MIGRATIONS)
