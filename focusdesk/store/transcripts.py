@@ -144,3 +144,20 @@ def get_segment(db: sqlite_utils.Database, segment_id: int) -> Segment | None:
 def clear_transcript(db: sqlite_utils.Database, session_id: int) -> None:
     with transaction(db):
         db.execute("DELETE FROM segments WHERE session_id = ?", [session_id])
+
+
+def speaker_names(db: sqlite_utils.Database, session_id: int, real_names: bool = False) -> dict[int, str]:
+    """Display name per speaker id: the participant's pseudonym (or real name when asked and
+    known), the facilitator's name, else the diarization label. Every view and export uses this."""
+    out: dict[int, str] = {}
+    for sid, label, pcode, pname, fname in db.execute(
+        "SELECT s.id, s.label, p.code, p.real_name, f.name FROM speakers s "
+        "LEFT JOIN participants p ON p.id = s.participant_id "
+        "LEFT JOIN facilitators f ON f.id = s.facilitator_id WHERE s.session_id = ?", [session_id]):
+        if pcode:
+            out[sid] = pname if (real_names and pname) else pcode
+        elif fname:
+            out[sid] = fname
+        else:
+            out[sid] = label
+    return out
