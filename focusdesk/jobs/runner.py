@@ -1,0 +1,186 @@
+"""Run a worker function in a child process and stream its messages to the parent.
+
+Why a child process: a native crash (segfault in a model library) or an out-of-memory kill of the
+child never takes the window or the CLI down, and the parent has stored every message that arrived
+before, so a job run again can resume (principles 2 and 5 of DESIGN.md).
+
+Protocol. ``worker`` is ``"package.module:function"``; the child calls
+``function(params, emit)`` where ``emit(dict)`` sends one message (a plain, picklable dict with a
+``"type"`` key). Standard types:
+
+- ``{"type": "started", "pid": int}`` — sent by the runner itself once the child is up (so a
+  caller can watch or kill it);
+- ``{"type": "progress", "fraction": 0..1, "eta_s": float | None, "text": str}``;
+- anything else the worker defines (``{"type": "segment", ...}``).
+
+``on_message`` runs in the parent, in the thread that called :func:`run_job`, once per message,
+in order. The function returns when the worker returned; it raises :class:`JobError` when the
+worker raised, :class:`JobCrashed` when the child died without finishing, and
+:class:`JobCancelled` when ``cancel`` was set (the child is then terminated).
+
+Set ``FOCUSDESK_FORBID_NETWORK=1`` in the environment and the child refuses every socket
+connection: tests use it to prove a job opens no network connection.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import signal
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+_DONE = "__job_done__"
+_FAILED = "__job_failed__"
+_POLL_S = 0.1
+
+Message = dict[str, Any]
+
+
+class JobError(RuntimeError):
+    """The worker raised; the message carries the child's error text."""
+
+    def __init__(self, message: str, error_type: str = "", child_traceback: str = ""):
+        super().__init__(message)
+        self.error_type = error_type
+        self.child_traceback = child_traceback
+
+
+class JobCrashed(RuntimeError):
+    """The child died without finishing (native crash, out-of-memory kill, kill -9)."""
+
+    def __init__(self, message: str, exitcode: int | None = None):
+        super().__init__(message)
+        self.exitcode = exitcode
+
+
+class JobCancelled(RuntimeError):
+    """The job was cancelled; its child process was terminated."""
+
+
+def resolve_worker(worker: str) -> Callable[[dict, Callable[[Message], None]], None]:
+    module_name, sep, func_name = worker.partition(":")
+    if not sep or not module_name or not func_name:
+        raise ValueError(f"Worker must be 'package.module:function', not {worker!r}.")
+    func = getattr(importlib.import_module(module_name), func_name, None)
+    if not callable(func):
+        raise ValueError(f"Worker {worker!r}: {module_name} has no function {func_name!r}.")
+    return func
+
+
+def _forbid_network() -> None:
+    import socket
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError("focusdesk: network access is forbidden in this job "
+                                     "(FOCUSDESK_FORBID_NETWORK=1)")
+
+    socket.socket.connect = refuse  # type: ignore[method-assign]
+    socket.socket.connect_ex = refuse  # type: ignore[method-assign]
+    socket.create_connection = lambda *a, **k: refuse(None)  # type: ignore[assignment]
+
+
+def _child_main(worker: str, params: dict, conn) -> None:
+    """Entry point of the child process."""
+    # The parent decides about cancelling; a Ctrl+C in the terminal goes to the whole group.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.environ.get("FOCUSDESK_FORBID_NETWORK") == "1":
+        _forbid_network()
+
+    def emit(message: Message) -> None:
+        if not isinstance(message, dict) or "type" not in message:
+            raise TypeError("A job message must be a dict with a 'type' key.")
+        conn.send(message)
+
+    try:
+        func = resolve_worker(worker)
+        func(params, emit)
+    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+        try:
+            conn.send({"type": _FAILED, "error": str(exc) or type(exc).__name__,
+                       "error_type": type(exc).__name__, "traceback": traceback.format_exc()})
+        except (OSError, ValueError):
+            pass
+        conn.close()
+        return
+    conn.send({"type": _DONE})
+    conn.close()
+
+
+def _describe_exit(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "it stopped responding"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (often: the computer ran out of memory)" if -exitcode == signal.SIGKILL else ""
+        return f"it was killed by {name}{hint}"
+    return f"it exited with status {exitcode}"
+
+
+def _stop(proc: multiprocessing.process.BaseProcess) -> None:
+    if proc.is_alive():
+        proc.terminate()
+        proc.join(3)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(3)
+
+
+def run_job(worker: str, params: dict, on_message: Callable[[Message], None],
+            cancel: threading.Event | None = None) -> None:
+    """Run ``worker(params, emit)`` in a spawned child; deliver its messages to ``on_message``.
+
+    Blocks until the job ends. See the module docstring for the protocol and the errors raised.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    recv_conn, send_conn = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child_main, args=(worker, params, send_conn),
+                       name=f"focusdesk-job:{worker}", daemon=True)
+    proc.start()
+    send_conn.close()  # the parent keeps only the reading end, so EOF means the child is gone
+    finished = False
+    try:
+        on_message({"type": "started", "pid": proc.pid})
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise JobCancelled("Cancelled.")
+            try:
+                ready = recv_conn.poll(_POLL_S)
+            except (OSError, EOFError):
+                ready = True
+            if not ready:
+                if not proc.is_alive():
+                    # Drain: the child may have written its last messages just before exiting.
+                    if recv_conn.poll(0):
+                        continue
+                    proc.join(1)
+                    raise JobCrashed(f"The job's process stopped before finishing: "
+                                     f"{_describe_exit(proc.exitcode)}.", proc.exitcode)
+                continue
+            try:
+                message = recv_conn.recv()
+            except (EOFError, OSError):
+                proc.join(5)
+                raise JobCrashed(f"The job's process stopped before finishing: "
+                                 f"{_describe_exit(proc.exitcode)}.", proc.exitcode) from None
+            kind = message.get("type")
+            if kind == _DONE:
+                finished = True
+                proc.join(10)
+                return
+            if kind == _FAILED:
+                finished = True
+                proc.join(10)
+                raise JobError(message.get("error", "The job failed."),
+                               message.get("error_type", ""), message.get("traceback", ""))
+            on_message(message)
+    finally:
+        if not finished or proc.is_alive():
+            _stop(proc)
+        recv_conn.close()
