@@ -383,19 +383,25 @@ def read_text_file(path: Path) -> str:
 
 def load_guide_file(path: Path | str) -> TopicGuide:
     path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".md", ".markdown", ".txt"):
+        raise OutlineError(str(path), None, "unknown guide format; use .yaml, .yml or .md")
+    if not path.is_file():
+        raise OutlineError(str(path), None, "no such file")
     text = read_text_file(path)
-    if path.suffix.lower() in (".yaml", ".yml"):
+    if suffix in (".yaml", ".yml"):
         return parse_guide_yaml(text, str(path))
-    if path.suffix.lower() in (".md", ".markdown", ".txt"):
-        return parse_guide_markdown(text, str(path))
-    raise OutlineError(str(path), None, "unknown guide format; use .yaml, .yml or .md")
+    return parse_guide_markdown(text, str(path))
 
 
 def load_frame_file(path: Path | str) -> list[FrameNode]:
     path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".md", ".markdown", ".txt"):
+        raise OutlineError(str(path), None, "unknown coding frame format; use .yaml, .yml or .md")
+    if not path.is_file():
+        raise OutlineError(str(path), None, "no such file")
     text = read_text_file(path)
-    if path.suffix.lower() in (".yaml", ".yml"):
+    if suffix in (".yaml", ".yml"):
         return parse_frame_yaml(text, str(path))
-    if path.suffix.lower() in (".md", ".markdown", ".txt"):
-        return parse_frame_markdown(text, str(path))
-    raise OutlineError(str(path), None, "unknown coding frame format; use .yaml, .yml or .md")
+    return parse_frame_markdown(text, str(path))

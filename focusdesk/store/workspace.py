@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,9 +120,10 @@ def _take_lock(root: Path, exclusive: bool):
     return handle
 
 
-def _check_database_file(path: Path) -> None:
+def _check_database_file(path: Path) -> int:
+    """Refuse a damaged or newer file without writing to it; return its schema version."""
     if not path.exists() or path.stat().st_size == 0:
-        return
+        return 0
     with open(path, "rb") as fh:
         head = fh.read(len(_SQLITE_MAGIC))
     if head != _SQLITE_MAGIC:
@@ -153,14 +153,27 @@ def _check_database_file(path: Path) -> None:
             f"{path} failed its integrity check ({result}). It was left untouched: restore it "
             "from a backup."
         )
+    return version
 
 
-def migrate(conn: sqlite3.Connection, path: Path | None = None) -> list[int]:
-    """Apply pending migrations, each in one transaction. Backs the file up first."""
+def _backup_before_migration(path: Path, version: int) -> None:
+    """A consistent copy (WAL content included) before the first migration touches the file."""
+    target = path.with_name(f"{path.name}.v{version}.bak")
+    if target.exists():
+        return
+    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply pending migrations in order, each in its own transaction."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     pending = [n for n in sorted(MIGRATIONS) if n > current]
-    if pending and current > 0 and path is not None:
-        shutil.copy2(path, path.with_name(f"{path.name}.v{current}.bak"))
     for number in pending:
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -208,15 +221,17 @@ def open_workspace(
     elif not root.is_dir():
         raise WorkspaceError(f"{root} is a file, not a folder. Choose a folder for the study.")
     db_path = root / DB_NAME
-    _check_database_file(db_path)
     _check_writable(root)
+    version = _check_database_file(db_path)
     lock = _take_lock(root, exclusive)
     try:
+        if 0 < version < LATEST:
+            _backup_before_migration(db_path, version)
         conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=10)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
-        migrate(conn, db_path)
+        migrate(conn)
         (root / MEDIA_DIR).mkdir(exist_ok=True)
     except sqlite3.DatabaseError as exc:
         lock.close()
