@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--description", default="")
     init.set_defaults(func=study_init)
     s.add_parser("show", help="summary of the study").set_defaults(func=study_show)
+    s.add_parser("demo", help="fill an empty workspace with a demo study (2 sites, 11 participants, "
+                 "4 sessions, guide and coding frame)").set_defaults(func=study_demo)
 
     p = sub.add_parser("site", help="manage sites")
     s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -100,6 +102,15 @@ def study_init(args, ctx) -> int:
         return 1
     study.save_study(ws.db, Study(title=args.title, description=args.description))
     print(f"Created study {args.title!r} in {ws.root}")
+    return 0
+
+
+def study_demo(args, ctx) -> int:
+    from focusdesk.store.demo import create_demo_study
+
+    ws = ctx.open()
+    create_demo_study(ws)
+    print(f"Created the demo study in {ws.root}")
     return 0
 
 

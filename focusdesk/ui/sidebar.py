@@ -56,11 +56,11 @@ class StudySidebar(QTreeWidget):
             site_item.setExpanded(True)
             for s in by_site[site_name]:
                 dur = sum(r.duration_ms for r in transcripts.list_recordings(db, s.id))
-                detail = format_ms(dur) if dur else "no audio"
-                item = QTreeWidgetItem(site_item, [f"{s.name}  ·  {s.kind.label}, {detail}"])
+                item = QTreeWidgetItem(site_item, [f"{s.name}  ({format_ms(dur)})" if dur else s.name])
                 item.setData(0, ROLE_KIND, "session")
                 item.setData(0, ROLE_ID, s.id)
-                item.setToolTip(0, f"{s.name}\n{s.kind.label}\n{s.date or 'no date'}")
+                item.setToolTip(0, f"{s.name}\n{s.kind.label}\n{s.date or 'no date'}\n"
+                                 f"{format_ms(dur) + ' of audio' if dur else 'no audio yet'}")
                 if s.id == selected:
                     self.setCurrentItem(item)
         parts = study.list_participants(db)
