@@ -1,0 +1,123 @@
+"""The framework matrix: participants (cases) × themes, each cell the coded quotes of that case
+for that theme and a summary the researcher writes (stored in ``framework_summaries``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from focusdesk.analysis.data import Case, StudyData
+from focusdesk.analysis.retrieval import Passage, code_paths, make_passage
+from focusdesk.store.study import NotFound
+from focusdesk.store.tx import now_iso
+
+
+@dataclass
+class Theme:
+    id: int
+    path: str
+    colour: str
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass
+class Cell:
+    quotes: list[Passage] = field(default_factory=list)
+    summary: str = ""
+
+
+@dataclass
+class FrameworkMatrix:
+    rows: list[Case]  # participants
+    columns: list[Theme]  # themes (codes)
+    cells: dict[tuple[int, int], Cell]  # (participant id, code id) -> cell
+
+    def cell(self, participant_id: int, code_id: int) -> Cell:
+        return self.cells.setdefault((participant_id, code_id), Cell())
+
+
+def default_themes(db: sqlite_utils.Database) -> list[int]:
+    """The codes without sub-codes (the themes of a domain → theme frame), in frame order."""
+    from focusdesk.store.frame_ops import list_frame
+
+    frame = list_frame(db)
+    parents = {c.parent_id for c in frame}
+    return [c.id for c in frame if c.id not in parents]
+
+
+def framework_matrix(db: sqlite_utils.Database, theme_ids: list[int] | None = None,
+                     where: dict[str, str] | None = None, data: StudyData | None = None) -> FrameworkMatrix:
+    """Build the matrix. A theme's cell holds the codings of the theme and of its sub-codes;
+    ``where`` keeps only cases whose variables (site, role, attributes) have the given values."""
+    data = data or StudyData(db)
+    theme_ids = default_themes(db) if theme_ids is None else list(theme_ids)
+    paths = code_paths(db)
+    for tid in theme_ids:
+        if tid not in paths:
+            raise NotFound(f"No code with id {tid}; it may have been deleted.")
+    columns = [Theme(tid, *paths[tid]) for tid in theme_ids]
+    rows = [c for c in data.cases.values()
+            if all(c.variable(k).casefold() == str(v).casefold() for k, v in (where or {}).items())]
+    row_ids = {c.id for c in rows}
+    # which theme columns each code feeds (itself and its ancestors that are columns)
+    parent = dict(db.execute("SELECT id, parent_id FROM codes").fetchall())
+    feeds: dict[int, list[int]] = {}
+    wanted = set(theme_ids)
+    for cid in parent:
+        cur, hits = cid, []
+        while cur is not None:
+            if cur in wanted:
+                hits.append(cur)
+            cur = parent.get(cur)
+        if hits:
+            feeds[cid] = hits
+    cells: dict[tuple[int, int], Cell] = {}
+    if feeds:
+        marks = ", ".join("?" * len(feeds))
+        for cid, sid, code, start, end, spk, memo in db.execute(
+                "SELECT id, session_id, code_id, start_ms, end_ms, speaker_id, memo FROM codings "
+                f"WHERE code_id IN ({marks}) ORDER BY session_id, start_ms, id", list(feeds)):
+            owners = data.attribute(sid, start, end, spk)
+            for pid in owners:
+                if pid not in row_ids:
+                    continue
+                p = make_passage(data, sid, start, end, spk, pid)
+                if p is None:
+                    continue
+                p.code_path, p.colour = paths[code]
+                p.memo, p.code_id, p.coding_id = memo, code, cid
+                for theme in feeds[code]:
+                    cells.setdefault((pid, theme), Cell()).quotes.append(p)
+    order = {sid: n for n, sid in enumerate(data.sessions)}
+    for cell in cells.values():
+        cell.quotes.sort(key=lambda p: (order.get(p.session_id, 0), p.start_ms))
+    for pid, code, summary in db.execute("SELECT participant_id, code_id, summary FROM framework_summaries"):
+        if pid in row_ids and code in wanted and summary:
+            cells.setdefault((pid, code), Cell()).summary = summary
+    return FrameworkMatrix(rows=rows, columns=columns, cells=cells)
+
+
+def set_summary(db: sqlite_utils.Database, participant_id: int, code_id: int, summary: str) -> None:
+    """Save the researcher's summary for one cell (an empty text clears it)."""
+    if not db.execute("SELECT 1 FROM participants WHERE id = ?", [participant_id]).fetchone():
+        raise NotFound(f"No participant with id {participant_id}.")
+    if not db.execute("SELECT 1 FROM codes WHERE id = ?", [code_id]).fetchone():
+        raise NotFound(f"No code with id {code_id}.")
+    if not summary.strip():
+        db.execute("DELETE FROM framework_summaries WHERE participant_id = ? AND code_id = ?",
+                   [participant_id, code_id])
+        return
+    db.execute("INSERT INTO framework_summaries (participant_id, code_id, summary, updated_at) "
+               "VALUES (?, ?, ?, ?) ON CONFLICT(participant_id, code_id) DO UPDATE SET "
+               "summary = excluded.summary, updated_at = excluded.updated_at",
+               [participant_id, code_id, summary, now_iso()])
+
+
+def get_summary(db: sqlite_utils.Database, participant_id: int, code_id: int) -> str:
+    row = db.execute("SELECT summary FROM framework_summaries WHERE participant_id = ? AND code_id = ?",
+                     [participant_id, code_id]).fetchone()
+    return row[0] if row else ""
