@@ -28,9 +28,10 @@ def run_app(workspace: Path | None = None) -> int:
         return 2
     app = make_app()
     from focusdesk.ui.main_window import MainWindow
-    from focusdesk.ui.settings import last_workspace
 
-    root = workspace or (Path(last_workspace()) if last_workspace() else None) or default_workspace()
+    # Always the chosen or default workspace, so a command line means the same thing every time;
+    # earlier studies are one click away under File > Open recent.
+    root = workspace or default_workspace()
     try:
         ws = open_workspace(root, exclusive=True)
     except WorkspaceError as exc:

@@ -71,6 +71,9 @@ class MainWindow(QMainWindow):
         self._finish_help_menu()
         self.refresh()
         prefs.add_recent_workspace(str(workspace.root))
+        geometry = prefs.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
 
     # --- public API for features -------------------------------------------------------------
 
@@ -246,5 +249,6 @@ class MainWindow(QMainWindow):
             if closer is not None and not closer():
                 event.ignore()
                 return
+        prefs.set_value("window/geometry", self.saveGeometry())
         self.workspace.close()
         super().closeEvent(event)
