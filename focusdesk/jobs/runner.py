@@ -28,6 +28,7 @@ import importlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -132,6 +133,30 @@ def _stop(proc: multiprocessing.process.BaseProcess) -> None:
         proc.join(3)
 
 
+_START_LOCK = threading.Lock()
+
+
+def _start_without_main(proc: multiprocessing.process.BaseProcess) -> None:
+    """Start a spawn child without re-running the parent's ``__main__`` script in it.
+
+    The worker is found by module name, so the child never needs the parent's main module; running
+    it again would break any caller script without an ``if __name__ == "__main__"`` guard (and
+    costs time).
+    """
+    main = sys.modules.get("__main__")
+    with _START_LOCK:
+        saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main and k in main.__dict__}
+        try:
+            if main is not None:
+                main.__dict__.pop("__file__", None)
+                main.__dict__["__spec__"] = None
+            proc.start()
+        finally:
+            if main is not None:
+                main.__dict__.pop("__spec__", None)
+                main.__dict__.update(saved)
+
+
 def run_job(worker: str, params: dict, on_message: Callable[[Message], None],
             cancel: threading.Event | None = None) -> None:
     """Run ``worker(params, emit)`` in a spawned child; deliver its messages to ``on_message``.
@@ -142,7 +167,7 @@ def run_job(worker: str, params: dict, on_message: Callable[[Message], None],
     recv_conn, send_conn = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child_main, args=(worker, params, send_conn),
                        name=f"focusdesk-job:{worker}", daemon=True)
-    proc.start()
+    _start_without_main(proc)
     send_conn.close()  # the parent keeps only the reading end, so EOF means the child is gone
     finished = False
     try:
