@@ -1,0 +1,205 @@
+"""A WAV file that stays playable while it grows, and can be repaired after a crash.
+
+Why WAV and not chunk files: one file per take is what the rest of focusdesk (and every other
+tool) can open, and a plain PCM WAV has exactly two size fields to get wrong. The writer appends
+raw frames and, about once a second, rewrites those two fields with ``pwrite`` and calls
+``fsync``. A killed process therefore leaves a valid file up to its last header update, and
+``repair_wav`` recomputes the sizes from the file length, which brings back every frame that
+reached the kernel (a ``kill -9`` loses nothing the writer had written; a power cut loses at
+most the last sync interval).
+
+A small JSON *journal* beside the file (``<name>.wav.journal``) says which session and
+recording row the file belongs to. The recorder holds an exclusive ``flock`` on it while it
+records, so recovery can tell a live recording from an interrupted one.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import struct
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HEADER_BYTES = 44
+JOURNAL_SUFFIX = ".journal"
+MAX_DATA_BYTES = 0xFFFFFFFF - HEADER_BYTES  # a RIFF size field is 32 bits
+
+DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def wav_header(data_bytes: int, rate: int, channels: int, sample_width: int = 2) -> bytes:
+    """A canonical 44-byte PCM header for ``data_bytes`` of audio."""
+    block_align = channels * sample_width
+    return b"".join([
+        b"RIFF", struct.pack("<I", min(36 + data_bytes, 0xFFFFFFFF)), b"WAVE",
+        b"fmt ", struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * block_align, block_align,
+                             sample_width * 8),
+        b"data", struct.pack("<I", min(data_bytes, 0xFFFFFFFF)),
+    ])
+
+
+def read_header(path: Path | str) -> tuple[int, int, int]:
+    """``(rate, channels, sample_width)`` from a header that focusdesk wrote."""
+    with open(path, "rb") as fh:
+        head = fh.read(HEADER_BYTES)
+    if len(head) < HEADER_BYTES or head[:4] != b"RIFF" or head[8:12] != b"WAVE" \
+            or head[12:16] != b"fmt " or head[36:40] != b"data":
+        raise ValueError(f"{Path(path).name} does not start with a focusdesk WAV header.")
+    _, fmt, channels, rate, _, _, bits = struct.unpack("<IHHIIHH", head[16:36])
+    if fmt != 1 or channels < 1 or rate < 1 or bits not in (8, 16, 24, 32):
+        raise ValueError(f"{Path(path).name} has an unusable WAV header.")
+    return rate, channels, bits // 8
+
+
+class GrowingWav:
+    """Appends PCM frames to a WAV file; ``sync()`` makes everything so far durable and valid."""
+
+    def __init__(self, path: Path | str, rate: int, channels: int, sample_width: int = 2):
+        self.path = Path(path)
+        self.rate, self.channels, self.sample_width = rate, channels, sample_width
+        self.frame_bytes = channels * sample_width
+        self.data_bytes = 0
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            self._write_all(wav_header(0, rate, channels, sample_width))
+            os.fsync(self._fd)
+        except OSError:
+            self.close()
+            raise
+
+    @property
+    def frames(self) -> int:
+        return self.data_bytes // self.frame_bytes
+
+    def _write_all(self, data: bytes | memoryview) -> int:
+        view, done = memoryview(data), 0
+        while done < len(view):
+            done += os.write(self._fd, view[done:])
+        return done
+
+    def append(self, data: bytes | memoryview) -> None:
+        """Write whole frames. On a full disk, cut back to the last whole frame and re-raise."""
+        if self.data_bytes + len(data) > MAX_DATA_BYTES:
+            raise OSError(errno.EFBIG, "the WAV file reached its 4 GB limit")
+        try:
+            self._write_all(data)
+        except OSError:
+            # A partial write may have left half a frame: trim to what is known good.
+            try:
+                os.ftruncate(self._fd, HEADER_BYTES + self.data_bytes)
+            except OSError:
+                pass
+            raise
+        self.data_bytes += len(data)
+
+    def sync(self) -> None:
+        os.pwrite(self._fd, struct.pack("<I", 36 + self.data_bytes), 4)
+        os.pwrite(self._fd, struct.pack("<I", self.data_bytes), 40)
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            self.sync()
+        finally:
+            os.close(self._fd)
+            self._fd = None
+
+
+def repair_wav(path: Path | str) -> int:
+    """Fix the size fields of an interrupted focusdesk WAV from its length; returns its frames.
+
+    A trailing partial frame is cut off. Nothing else in the file is changed.
+    """
+    path = Path(path)
+    rate, channels, width = read_header(path)
+    frame_bytes = channels * width
+    size = path.stat().st_size
+    data = max(0, size - HEADER_BYTES)
+    data -= data % frame_bytes
+    data = min(data, MAX_DATA_BYTES - MAX_DATA_BYTES % frame_bytes)
+    with open(path, "r+b") as fh:
+        if size != HEADER_BYTES + data:
+            fh.truncate(HEADER_BYTES + data)
+        fh.seek(4)
+        fh.write(struct.pack("<I", 36 + data))
+        fh.seek(40)
+        fh.write(struct.pack("<I", data))
+        fh.flush()
+        os.fsync(fh.fileno())
+    return data // frame_bytes
+
+
+# --- the journal beside a file being recorded ------------------------------------------------
+
+@dataclass
+class Journal:
+    session_id: int
+    rate: int
+    channels: int
+    offset_ms: int
+    started_at: str
+    recording_id: int | None = None
+    dropped_blocks: int = 0
+    pid: int = 0
+
+
+def journal_path(wav: Path | str) -> Path:
+    wav = Path(wav)
+    return wav.with_name(wav.name + JOURNAL_SUFFIX)
+
+
+class JournalLock:
+    """Writes the journal and holds an exclusive lock on it while the file is being recorded."""
+
+    def __init__(self, wav: Path | str, journal: Journal):
+        self.path = journal_path(wav)
+        self.journal = journal
+        self._fh = open(self.path, "a+")  # noqa: SIM115 (held open for the lock)
+        fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.write()
+
+    def write(self, **changes) -> None:
+        for key, val in changes.items():
+            setattr(self.journal, key, val)
+        self._fh.seek(0)
+        self._fh.truncate()
+        self._fh.write(json.dumps(asdict(self.journal)))
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def finish(self) -> None:
+        """The take is complete and in the database: the journal is no longer needed."""
+        self.path.unlink(missing_ok=True)
+        self.release()
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def read_journal(path: Path) -> Journal | None:
+    try:
+        data = json.loads(path.read_text() or "{}")
+        return Journal(**{k: data[k] for k in Journal.__dataclass_fields__ if k in data})
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def is_locked(path: Path) -> bool:
+    """True while some process (a recorder) holds the journal's lock."""
+    try:
+        with open(path) as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            return False
+    except FileNotFoundError:
+        return False
