@@ -57,9 +57,7 @@ class SessionInfo:
     longest_turn: int = 0
     speaker_participant: dict[int, int | None] = field(default_factory=dict)
     speaker_name: dict[int, str] = field(default_factory=dict)
-    words: list[tuple[int, int, str, int | None]] | None = None  # start, end, text, speaker
-    word_starts: list[int] | None = None
-    longest_word: int = 0
+    words: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)  # turn index -> words
 
     def turns_overlapping(self, start: int, end: int) -> list[int]:
         """Indexes of turns that overlap ``[start, end)``."""
@@ -69,7 +67,7 @@ class SessionInfo:
 
 
 class StudyData:
-    def __init__(self, db: sqlite_utils.Database, with_words: bool = False, real_names: bool = False):
+    def __init__(self, db: sqlite_utils.Database, real_names: bool = False):
         self.db = db
         self.real_names = real_names
         sites = dict(db.execute("SELECT id, name FROM sites").fetchall())
@@ -99,19 +97,26 @@ class StudyData:
             info.turn_ids.append(tid)
             info.turn_texts.append(text)
             info.longest_turn = max(info.longest_turn, end - start)
-        if with_words:
-            for sid in self.sessions:
-                self.load_words(sid)
 
-    def load_words(self, session_id: int) -> None:
-        info = self.sessions[session_id]
-        if info.words is not None:
-            return
-        info.words = [tuple(r) for r in self.db.execute(
-            "SELECT w.start_ms, w.end_ms, w.text, s.speaker_id FROM words w JOIN segments s "
-            "ON s.id = w.segment_id WHERE s.session_id = ? ORDER BY w.start_ms, w.id", [session_id])]
-        info.word_starts = [w[0] for w in info.words]
-        info.longest_word = max((w[1] - w[0] for w in info.words), default=0)
+    def prefetch_words(self, spans: list[tuple[int, int, int]]) -> None:
+        """Read, in a few queries, the words of every turn that ``(session, start, end)`` spans
+        cover only in part (a turn covered whole is quoted from its text)."""
+        need: dict[int, tuple[SessionInfo, int]] = {}
+        for sid, start, end in spans:
+            info = self.sessions[sid]
+            for i in info.turns_overlapping(start, end):
+                if (start > info.starts[i] or end < info.ends[i]) and i not in info.words:
+                    need[info.turn_ids[i]] = (info, i)
+        ids = list(need)
+        for chunk in range(0, len(ids), 900):
+            part = ids[chunk:chunk + 900]
+            for info, i in (need[t] for t in part):
+                info.words[i] = []
+            for seg_id, start, end, text in self.db.execute(
+                    f"SELECT segment_id, start_ms, end_ms, text FROM words WHERE segment_id IN "
+                    f"({', '.join('?' * len(part))}) ORDER BY segment_id, idx", part).fetchall():
+                info, i = need[seg_id]
+                info.words[i].append((start, end, text))
 
     # --- attribution --------------------------------------------------------------------------
 
@@ -138,15 +143,18 @@ class StudyData:
 
     def text(self, session_id: int, start: int, end: int, speaker_ids: set[int] | None = None) -> str:
         """The words spoken in ``[start, end)`` (optionally by some speakers), as they are now."""
-        self.load_words(session_id)
         info = self.sessions[session_id]
-        lo = bisect_left(info.word_starts, start - info.longest_word)
-        hi = bisect_left(info.word_starts, end)
-        parts = [w[2] for w in info.words[lo:hi]
-                 if w[1] > start and (speaker_ids is None or w[3] in speaker_ids)]
-        if not parts:  # a turn without word times: fall back to whole turns
-            parts = [info.turn_texts[i] for i in info.turns_overlapping(start, end)
-                     if speaker_ids is None or info.turn_speakers[i] in speaker_ids]
+        turns = info.turns_overlapping(start, end)
+        self.prefetch_words([(session_id, start, end)])
+        parts: list[str] = []
+        for i in turns:
+            if speaker_ids is not None and info.turn_speakers[i] not in speaker_ids:
+                continue
+            words = info.words.get(i)
+            if not words:  # covered whole, or no word times: the whole turn
+                parts.append(info.turn_texts[i])
+                continue
+            parts += [w[2] for w in words if w[0] < end and w[1] > start]
         return join_words(parts)
 
     def talk_time(self) -> dict[tuple[int, int | None], int]:
@@ -161,15 +169,12 @@ class StudyData:
         return out
 
 
-_SPACE = re.compile(r"\s+")
 _NO_SPACE_BEFORE = re.compile(r"\s+([,.;:!?%)\]}])")
 
 
 def join_words(parts: list[str]) -> str:
     """Join word tokens whether or not they carry Whisper's leading space."""
-    text = " ".join(p.strip() for p in parts if p.strip())
-    text = _NO_SPACE_BEFORE.sub(r"\1", text)
-    return _SPACE.sub(" ", text).strip()
+    return _NO_SPACE_BEFORE.sub(r"\1", " ".join(p.strip() for p in parts)).strip()
 
 
 def union_length(spans: list[tuple[int, int]]) -> int:

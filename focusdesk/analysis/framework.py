@@ -78,9 +78,11 @@ def framework_matrix(db: sqlite_utils.Database, theme_ids: list[int] | None = No
     cells: dict[tuple[int, int], Cell] = {}
     if feeds:
         marks = ", ".join("?" * len(feeds))
-        for cid, sid, code, start, end, spk, memo in db.execute(
-                "SELECT id, session_id, code_id, start_ms, end_ms, speaker_id, memo FROM codings "
-                f"WHERE code_id IN ({marks}) ORDER BY session_id, start_ms, id", list(feeds)):
+        coded = db.execute("SELECT id, session_id, code_id, start_ms, end_ms, speaker_id, memo FROM codings "
+                          f"WHERE code_id IN ({marks}) ORDER BY session_id, start_ms, id", list(feeds)).fetchall()
+        coded = [r for r in coded if r[1] in data.sessions]
+        data.prefetch_words([(r[1], r[3], r[4]) for r in coded])
+        for cid, sid, code, start, end, spk, memo in coded:
             owners = data.attribute(sid, start, end, spk)
             for pid in owners:
                 if pid not in row_ids:

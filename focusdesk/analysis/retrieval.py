@@ -101,6 +101,8 @@ def passages(db: sqlite_utils.Database, code_id: int | str | None = None, sessio
     rows.sort(key=lambda r: (order.get(r[1], 0), r[3], r[0]))
     paths = code_paths(db)
     out = []
+    rows = [r for r in rows if r[1] in data.sessions]
+    data.prefetch_words([(r[1], r[3], r[4]) for r in rows])
     for cid, sid, code, start, end, spk, memo in rows:
         path, colour = paths.get(code, (code_path(db, code), "#888888"))
         p = make_passage(data, sid, start, end, spk, participant_id)
