@@ -1,0 +1,64 @@
+"""Write an export so that a crash never leaves a half file that looks complete.
+
+The bytes go to a temporary file in the target's folder, are flushed to disk, and the file is
+renamed over the target in one step (rename is atomic within a folder).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target``."""
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OSError(f"The folder {folder} does not exist; choose an existing folder.")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(folder)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_bytes(target: Path | str, data: bytes) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def write_text(target: Path | str, text: str, encoding: str = "utf-8") -> Path:
+    return write_bytes(target, text.encode(encoding))
+
+
+def write_with(target: Path | str, writer: Callable[[Path], None]) -> Path:
+    """Let ``writer`` fill a temporary path (e.g. ``Document.save``), then rename it in place."""
+    with atomic_path(target) as tmp:
+        writer(tmp)
+    return Path(target)
