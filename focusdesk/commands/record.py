@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", help="input device: index or part of its name (default: system default)")
     p.add_argument("--channels", type=int, default=1, help="channels to record (default 1)")
     p.add_argument("--rate", type=int, default=48000, help="sample rate in Hz (default 48000)")
+    p.add_argument("--reserve-mb", type=float, default=32, metavar="MB",
+                   help="stop cleanly when less than this is free on the disk (default 32)")
     p.set_defaults(func=record_cmd)
 
     p = sub.add_parser("mark", help="add a marker to a session's timeline")
@@ -94,7 +96,8 @@ def record_cmd(args, ctx) -> int:
     _report_recovered(ws)
     try:
         device = resolve_device(args.device)
-        recorder = SessionRecorder(ws, session.id, device, rate=args.rate, channels=args.channels)
+        recorder = SessionRecorder(ws, session.id, device, rate=args.rate, channels=args.channels,
+                                   min_free_bytes=int(args.reserve_mb * 1_000_000))
     except (NoInputDevice, CaptureError) as exc:
         print(f"focusdesk: {exc}", file=sys.stderr)
         return 2
