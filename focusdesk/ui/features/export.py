@@ -1,0 +1,175 @@
+"""Export menu (session, study, codebook) and the imports (transcript, REFI-QDA project,
+codebook, topic guide from Word) plus the study-wide redaction list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+)
+
+from focusdesk.exchange.redact import redaction_list, set_redaction_list
+from focusdesk.ui.export_dialog import ExportDialog
+
+
+def install(window) -> None:
+    window.add_action("Export", "Export &session…", lambda: export_session(window), "Ctrl+E",
+                      needs_session=True)
+    window.add_action("Export", "Export the whole &study…", lambda: export_study(window))
+    window.add_action("Export", "Export coding frame as &codebook (.qdc)…", lambda: export_codebook(window))
+    window.menu("Export").addSeparator()
+    window.add_action("Export", "Import &transcript into this session…", lambda: import_transcript(window),
+                      needs_session=True)
+    window.add_action("Export", "Import REFI-QDA &project (.qdpx)…", lambda: import_project(window))
+    window.add_action("Export", "Import code&book (.qdc)…", lambda: import_codebook(window))
+    window.add_action("Export", "Import topic &guide from Word…", lambda: import_guide(window))
+    window.add_action("Study", "&Redaction list…", lambda: edit_redaction(window))
+
+
+def _done(window, dialog: ExportDialog) -> None:
+    warnings = dialog.result_warnings or []
+    window.status(f"Exported to {dialog.path.text()}" + (f" ({len(warnings)} warnings)" if warnings else ""))
+    if warnings:
+        QMessageBox.information(window, "Export", "\n".join(warnings))
+
+
+def export_session(window) -> ExportDialog | None:
+    sid = window.current_session_id()
+    if sid is None:
+        return None
+    dialog = ExportDialog(window.workspace, sid, window)
+    if dialog.exec() == QDialog.Accepted:
+        _done(window, dialog)
+    return dialog
+
+
+def export_study(window) -> None:
+    dialog = ExportDialog(window.workspace, None, window)
+    if dialog.exec() == QDialog.Accepted:
+        _done(window, dialog)
+
+
+def _report_error(window, title: str, exc: Exception) -> None:
+    QMessageBox.warning(window, title, str(exc))
+
+
+def export_codebook(window) -> None:
+    from focusdesk.exchange.qdc import write_qdc
+
+    path, _ = QFileDialog.getSaveFileName(window, "Export codebook", "codebook.qdc", "Codebook (*.qdc)")
+    if path:
+        try:
+            write_qdc(window.workspace.db, path)
+        except (OSError, ValueError) as exc:
+            return _report_error(window, "Export codebook", exc)
+        window.status(f"Wrote {path}")
+
+
+def import_transcript(window, path: str | None = None, replace: bool | None = None) -> None:
+    from focusdesk.exchange.transcript_import import import_transcript as run
+
+    sid = window.current_session_id()
+    if sid is None:
+        return
+    if path is None:
+        path, _ = QFileDialog.getOpenFileName(window, "Import transcript", "",
+                                              "Transcripts (*.vtt *.srt *.docx *.txt *.md)")
+        if not path:
+            return
+    has = window.workspace.db.execute("SELECT COUNT(*) FROM segments WHERE session_id = ?", [sid]).fetchone()[0]
+    if has and replace is None:
+        replace = QMessageBox.question(
+            window, "Import transcript", f"This session already has a transcript ({has} segments). "
+            "Replace it? Codings stay where they are.") == QMessageBox.Yes
+        if not replace:
+            return
+    try:
+        result = run(window.workspace, sid, Path(path), replace=bool(replace))
+    except (OSError, ValueError) as exc:
+        return _report_error(window, "Import transcript", exc)
+    window.data_changed.emit()
+    window.status(f"Imported {result.segments} segments ({', '.join(result.speakers)})")
+    if result.warnings:
+        QMessageBox.information(window, "Import transcript", "\n".join(result.warnings))
+
+
+def import_project(window, path: str | None = None) -> None:
+    from focusdesk.exchange.refi_import import import_qdpx
+
+    if path is None:
+        path, _ = QFileDialog.getOpenFileName(window, "Import REFI-QDA project", "",
+                                              "REFI-QDA project (*.qdpx *.qde)")
+        if not path:
+            return
+    try:
+        report = import_qdpx(window.workspace, Path(path))
+    except (OSError, ValueError) as exc:
+        return _report_error(window, "Import project", exc)
+    window.refresh()
+    window.data_changed.emit()
+    text = report.summary() + ("\n\n" + "\n".join(report.warnings[:20]) if report.warnings else "")
+    window.status(report.summary())
+    QMessageBox.information(window, "Import project", text)
+
+
+def import_codebook(window) -> None:
+    from focusdesk.exchange.qdc import read_qdc
+
+    path, _ = QFileDialog.getOpenFileName(window, "Import codebook", "", "Codebook (*.qdc)")
+    if path:
+        try:
+            added = read_qdc(window.workspace.db, path)
+        except (OSError, ValueError) as exc:
+            return _report_error(window, "Import codebook", exc)
+        window.data_changed.emit()
+        window.status(f"Imported codebook: {added} new codes")
+
+
+def import_guide(window) -> None:
+    from focusdesk.exchange.guide_docx import load_guide_docx
+    from focusdesk.store import guide
+
+    path, _ = QFileDialog.getOpenFileName(window, "Import topic guide", "", "Word (*.docx)")
+    if path:
+        try:
+            g = load_guide_docx(path)
+        except (OSError, ValueError) as exc:
+            return _report_error(window, "Import topic guide", exc)
+        guide.save_guide(window.workspace.db, g)
+        window.data_changed.emit()
+        window.status(f"Imported topic guide {g.title!r}: {len(g.sections)} sections")
+
+
+class RedactionDialog(QDialog):
+    """One term per line; "term => [PLACE]" sets its own placeholder (default [NAME])."""
+
+    def __init__(self, db, parent=None):
+        super().__init__(parent)
+        self.db = db
+        self.setWindowTitle("Redaction list")
+        self.edit = QPlainTextEdit("\n".join(
+            e if isinstance(e, str) else f"{e.get('term')} => {e.get('placeholder')}" for e in redaction_list(db)))
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Names, places and organisations to replace in every export, one per "
+                                "line.\nWrite \"term => [PLACE]\" to choose the placeholder "
+                                "(default [NAME])."))
+        layout.addWidget(self.edit)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        set_redaction_list(self.db, [line.strip() for line in self.edit.toPlainText().splitlines()])
+        self.accept()
+
+
+def edit_redaction(window) -> None:
+    RedactionDialog(window.workspace.db, window).exec()
