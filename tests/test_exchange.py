@@ -308,3 +308,17 @@ def test_import_parsed_maps_segments_to_recordings(coded, tmp_path):
     result = import_parsed(ws, sid, ParsedTranscript([ParsedSegment(0, 1000, "And so", "P01")]))
     assert result.segments == 1
     assert transcripts.list_segments(ws.db, sid)[0].recording_id == rec.id
+
+
+def test_exported_files_get_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    target = tmp_path / "x.txt"
+    write_text(target, "x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+    target.chmod(0o600)
+    write_text(target, "y")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

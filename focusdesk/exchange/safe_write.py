@@ -23,6 +23,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, _file_mode(target))
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
@@ -32,6 +33,17 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _file_mode(target: Path) -> int:
+    """Keep an existing file's permissions; a new file gets what the user's umask allows
+    (mkstemp alone would leave it readable by its owner only)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _fsync_dir(folder: Path) -> None:
