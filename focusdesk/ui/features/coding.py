@@ -1,0 +1,240 @@
+"""Code and Analysis menus: the coding frame editor, the coding panel beside the transcript
+editor (type-ahead, Ctrl+1…9 pinned codes, context menu), auto-coding, retrieval, the code
+matrix, the framework matrix, topic coverage and talk time.
+
+Ctrl+1…9 is shared with the transcript editor (which gives the turn to speaker 1…9): with words
+selected the keys apply the pinned code, with no words selected they reach the editor.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget
+
+from focusdesk.store import frame_ops as fo
+from focusdesk.ui.coding.autocode_dialog import AutoCodeDialog
+from focusdesk.ui.coding.frame_editor import FrameEditor
+from focusdesk.ui.coding.framework_view import FrameworkView
+from focusdesk.ui.coding.matrix_view import MatrixView
+from focusdesk.ui.coding.panel import CodingPanel
+from focusdesk.ui.coding.reports_view import CoverageView, TalkTimeView
+from focusdesk.ui.coding.retrieval_view import RetrievalView
+
+FRAME_KEY = "coding:frame"
+RETRIEVAL_KEY = "coding:retrieval"
+MATRIX_KEY = "analysis:matrix"
+FRAMEWORK_KEY = "analysis:framework"
+COVERAGE_KEY = "analysis:coverage"
+TALK_KEY = "analysis:talk-time"
+VIEW_KEYS = (FRAME_KEY, RETRIEVAL_KEY, MATRIX_KEY, FRAMEWORK_KEY, COVERAGE_KEY, TALK_KEY)
+
+
+class PinnedKeys(QObject):
+    """Ctrl+1…9 on a transcript editor: apply the pinned code when words are selected."""
+
+    def __init__(self, panel: CodingPanel):
+        super().__init__(panel)
+        self.panel = panel
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            key, mods = event.key(), event.modifiers()
+            if (mods & Qt.KeyboardModifier.ControlModifier and Qt.Key.Key_1 <= key <= Qt.Key.Key_9
+                    and not mods & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier)
+                    and self.panel.selection() is not None):
+                slot = key - Qt.Key.Key_0
+                if slot in fo.pinned_codes(self.panel.db):
+                    if event.type() == QEvent.Type.KeyPress:
+                        self.panel.apply_pinned(slot)
+                    event.accept()
+                    return True
+        return False
+
+
+class CodingFeature:
+    def __init__(self, window):
+        self.window = window
+        self.panel = CodingPanel(lambda: window.workspace.db)
+        self.keys = PinnedKeys(self.panel)
+        self._filtered: set[int] = set()
+        self.dock = QDockWidget("Coding", window)
+        self.dock.setObjectName("codingDock")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.hide()
+        self._user_hid = False
+        self.dock.visibilityChanged.connect(self._visibility)
+        self.panel.codings_changed.connect(lambda _sid: self._views_stale())
+        self._timer = QTimer(window, singleShot=True, interval=400)
+        self._timer.timeout.connect(self.refresh_views)
+        self._quiet = False
+        window.data_changed.connect(self._data_changed)
+        window.session_changed.connect(lambda _sid: QTimer.singleShot(0, self.follow_editor))
+        tabs = getattr(window, "tabs", None)
+        if tabs is not None:
+            tabs.currentChanged.connect(lambda _i: self.follow_editor())
+
+        w = window
+        w.add_action("Code", "Coding &frame…", self.open_frame_editor, "Ctrl+Shift+K")
+        toggle = self.dock.toggleViewAction()
+        toggle.setText("Coding &panel")
+        w.menu("Code").addAction(toggle)
+        w.add_action("Code", "Find a &code to apply…", self.focus_search, "Ctrl+K")
+        w.add_action("Code", "Code whole &turn with the selected code", self.panel.code_turn_selected)
+        w.add_action("Code", "&Auto-code…", self.auto_code)
+        w.menu("Code").addSeparator()
+        w.add_action("Code", "&Retrieve coded passages", self.open_retrieval, "Ctrl+Shift+R")
+        w.add_action("Analysis", "Code &matrix", self.open_matrix, "Ctrl+Shift+M")
+        w.add_action("Analysis", "&Framework matrix", self.open_framework)
+        w.add_action("Analysis", "&Topic coverage and sections", self.open_coverage)
+        w.add_action("Analysis", "Talk &time per speaker", self.open_talk_time)
+
+    # --- the transcript editor -----------------------------------------------------------------
+
+    def current_editor(self):
+        tabs = getattr(self.window, "tabs", None)
+        widget = tabs.currentWidget() if tabs is not None else None
+        key = widget.property("view_key") if widget is not None else None
+        if isinstance(key, str) and key.startswith("transcript:"):
+            return widget
+        sid = self.window.current_session_id()
+        return self.window.find_view(f"transcript:{sid}") if sid is not None else None
+
+    def follow_editor(self) -> None:
+        editor = self.current_editor()
+        self.panel.attach(editor)
+        if editor is not None:
+            target = getattr(editor, "view", None) or editor
+            for w in {id(editor): editor, id(target): target}.values():
+                if id(w) not in self._filtered:
+                    w.installEventFilter(self.keys)
+                    self._filtered.add(id(w))
+                    w.destroyed.connect(lambda *_a, i=id(w): self._filtered.discard(i))
+            if not self._user_hid and not self.dock.isVisible():
+                self.dock.show()
+
+    def _visibility(self, visible: bool) -> None:
+        if not visible and self.current_editor() is not None and self.window.isVisible():
+            self._user_hid = True
+        elif visible:
+            self._user_hid = False
+
+    def focus_search(self) -> None:
+        self.dock.show()
+        self.dock.raise_()
+        self.panel.search.setFocus()
+        self.panel.search.selectAll()
+
+    # --- views ---------------------------------------------------------------------------------
+
+    def _db(self):
+        return self.window.workspace.db
+
+    def _open(self, key: str, title: str, factory):
+        view = self.window.find_view(key)
+        if view is None:
+            view = factory()
+            self.window.open_view(title, view, key=key)
+        else:
+            self.window.open_view(title, view, key=key)
+            view.reload()
+        return view
+
+    def open_frame_editor(self) -> FrameEditor:
+        def make():
+            editor = FrameEditor(self._db)
+            editor.changed.connect(self._frame_changed)
+            return editor
+        return self._open(FRAME_KEY, "Coding frame", make)
+
+    def open_retrieval(self, key=None, participant_id=None) -> RetrievalView:
+        def make():
+            view = RetrievalView(self._db)
+            view.play_passage.connect(self.play)
+            return view
+        view = self._open(RETRIEVAL_KEY, "Coded passages", make)
+        view.fill_choices()
+        if key is not None:
+            view.show_code(key, participant_id)
+        return view
+
+    def open_matrix(self) -> MatrixView:
+        def make():
+            view = MatrixView(self._db)
+            view.open_passages.connect(lambda key, pid: self.open_retrieval(key, pid))
+            return view
+        return self._open(MATRIX_KEY, "Code matrix", make)
+
+    def open_framework(self) -> FrameworkView:
+        return self._open(FRAMEWORK_KEY, "Framework matrix", lambda: FrameworkView(self._db))
+
+    def open_coverage(self) -> CoverageView:
+        return self._open(COVERAGE_KEY, "Topic coverage", lambda: CoverageView(self._db))
+
+    def open_talk_time(self) -> TalkTimeView:
+        return self._open(TALK_KEY, "Talk time", lambda: TalkTimeView(self._db))
+
+    def auto_code(self) -> None:
+        dialog = AutoCodeDialog(self._db(), self.window.current_session_id(), self.window)
+        dialog.exec()
+        if dialog.added:
+            self._after_codings()
+
+    def play(self, passage) -> None:
+        """Open the passage's session in the transcript editor and play the passage."""
+        key = f"transcript:{passage.session_id}"
+        editor = self.window.find_view(key)
+        if editor is None:
+            self.window.set_current_session(passage.session_id)  # the editor opens on this
+            editor = self.window.find_view(key)
+        if editor is None:
+            self.window.status("Open the session's transcript to play the passage.")
+            return
+        seek, play = getattr(editor, "seek", None), getattr(editor, "play_range", None)
+        if seek is not None:
+            seek(passage.start_ms)
+        if play is not None:
+            play(passage.start_ms, passage.end_ms)
+        self.window.status(f"Playing {passage.attribution()}")
+
+    # --- keeping things fresh ------------------------------------------------------------------
+
+    def _after_codings(self) -> None:
+        for i in range(self.window.tabs.count()) if hasattr(self.window, "tabs") else []:
+            widget = self.window.tabs.widget(i)
+            refresh = getattr(widget, "refresh_annotations", None)
+            key = widget.property("view_key") or ""
+            if refresh is not None and str(key).startswith("transcript:"):
+                refresh()
+        self.panel.update_selection()
+        self._views_stale()
+
+    def _frame_changed(self) -> None:
+        self.panel.reload_codes()
+        self._quiet = True
+        try:
+            self.window.data_changed.emit()  # the sidebar shows the frame; editors redraw colours
+        finally:
+            self._quiet = False
+
+    def _data_changed(self) -> None:
+        self.panel.reload_codes()
+        self.panel.update_selection()
+        if not self._quiet:
+            self._views_stale()
+
+    def _views_stale(self) -> None:
+        self._timer.start()
+
+    def refresh_views(self) -> None:
+        for key in VIEW_KEYS:
+            view = self.window.find_view(key)
+            if view is None or (key == FRAME_KEY and self._quiet):
+                continue
+            if key == RETRIEVAL_KEY:
+                view.fill_choices()
+            view.reload()
+
+
+def install(window) -> None:
+    window.coding = CodingFeature(window)
