@@ -115,3 +115,16 @@ def test_libreoffice_opens_the_docx_and_shows_speakers_and_quotes(coded, tmp_pat
     assert "Dana Moderator:" in text and "P01:" in text and "P02:" in text
     assert "It really fosters engagement, more than paper homework ever did." in text
     assert "Real Name" not in text and "Springfield" not in text
+
+
+def test_a_coding_between_turns_still_gets_its_comment(coded, tmp_path):
+    from focusdesk.core.model import Coding
+    from focusdesk.store import annotations, codes
+
+    ws, sid = coded
+    code = codes.code_by_path(ws.db, "Added burden/Disruptive")
+    annotations.add_coding(ws.db, Coding(session_id=sid, code_id=code.id, start_ms=4700, end_ms=5000))
+    out = tmp_path / "gap.docx"
+    exports.export_session(ws, sid, "docx", out)
+    texts = [c.text for c in Document(str(out)).comments]
+    assert any(t.startswith("Added burden/Disruptive") for t in texts) and len(texts) == 6

@@ -190,14 +190,18 @@ def build_document(data: SessionData):
     if not segs:
         doc.add_paragraph("(This session has no transcript yet.)")
 
+    starts = [t for t, _ in turn_runs]
     for cv in data.codings:
         key = id(cv)
+        body = cv.path + (f"\nMemo: {cv.memo}" if cv.memo else "")
+        body += f"\n[{format_ms(cv.coding.start_ms)}–{format_ms(cv.coding.end_ms)}]"
         if key in first_run:
-            body = cv.path + (f"\nMemo: {cv.memo}" if cv.memo else "")
-            body += f"\n[{format_ms(cv.coding.start_ms)}–{format_ms(cv.coding.end_ms)}]"
-            doc.add_comment([first_run[key], last_run.get(key, first_run[key])], text=body,
-                            author=AUTHOR, initials="FD")
-    starts = [t for t, _ in turn_runs]
+            anchor = [first_run[key], last_run.get(key, first_run[key])]
+        elif turn_runs:  # a coding between turns (no words under it): on the nearest speaker name
+            anchor = turn_runs[max(0, bisect.bisect_right(starts, cv.coding.start_ms) - 1)][1]
+        else:
+            continue
+        doc.add_comment(anchor, text=body, author=AUTHOR, initials="FD")
     for m in notes:
         if not turn_runs:
             doc.add_paragraph(f"Note [{format_ms(m.ms)}]: {data.note_text(m)}")

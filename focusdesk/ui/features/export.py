@@ -3,8 +3,11 @@ codebook, topic guide from Word) plus the study-wide redaction list."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,6 +20,17 @@ from PySide6.QtWidgets import (
 
 from focusdesk.exchange.redact import redaction_list, set_redaction_list
 from focusdesk.ui.export_dialog import ExportDialog
+
+
+@contextmanager
+def _busy():
+    """Imports write to the study's one connection, so they run here (a worker thread would
+    share the window's transaction); they take about a second for a 4-session study."""
+    QGuiApplication.setOverrideCursor(Qt.WaitCursor)
+    try:
+        yield
+    finally:
+        QGuiApplication.restoreOverrideCursor()
 
 
 def install(window) -> None:
@@ -91,7 +105,8 @@ def import_transcript(window, path: str | None = None, replace: bool | None = No
         if not replace:
             return
     try:
-        result = run(window.workspace, sid, Path(path), replace=bool(replace))
+        with _busy():
+            result = run(window.workspace, sid, Path(path), replace=bool(replace))
     except (OSError, ValueError) as exc:
         return _report_error(window, "Import transcript", exc)
     window.data_changed.emit()
@@ -109,7 +124,8 @@ def import_project(window, path: str | None = None) -> None:
         if not path:
             return
     try:
-        report = import_qdpx(window.workspace, Path(path))
+        with _busy():
+            report = import_qdpx(window.workspace, Path(path))
     except (OSError, ValueError) as exc:
         return _report_error(window, "Import project", exc)
     window.refresh()
