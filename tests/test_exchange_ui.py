@@ -94,3 +94,29 @@ def test_window_menus_and_transcript_import(qtbot, seeded, tmp_path):
     segs = transcripts.list_segments(ws.db, sid)
     assert [s.text for s in segs] == ["Hello there"]
     win.workspace.close()
+
+
+def test_window_imports_a_project_and_reports_it(qtbot, seeded, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from focusdesk.exchange import refi_export
+    from focusdesk.ui.features import export as feature
+    from focusdesk.ui.main_window import MainWindow
+
+    fill_session(seeded.db)
+    qdpx = tmp_path / "study.qdpx"
+    refi_export.write_qdpx(seeded, qdpx)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append("warning: " + a[2]))
+    ws = open_workspace(tmp_path / "fresh", exclusive=True)
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    feature.import_project(win, str(qdpx))
+    assert "2 sources as sessions" in shown[-1]
+    assert [s.name for s in sessions.list_sessions(ws.db)] == ["Focus group 1", "Interview 1"]
+    bad = tmp_path / "bad.qdpx"
+    bad.write_bytes(b"nope")
+    feature.import_project(win, str(bad))
+    assert shown[-1].startswith("warning: ") and "not a valid" in shown[-1]
+    win.workspace.close()
