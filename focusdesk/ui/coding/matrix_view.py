@@ -133,6 +133,8 @@ class MatrixView(QWidget):
                                 + (f", {cell.share * 100:.1f}% of talk time" if cell.share else ""))
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
+        for c in range(self.table.columnCount()):
+            self.table.setColumnWidth(c, min(150, self.table.columnWidth(c)))
         talk = ", ".join(f"{label} {format_ms(m.talk_ms.get(k, 0))}" for k, label in m.rows[:12])
         self.note.setText(f"Talk time per row: {talk}. Double-click a cell to read its passages.")
         self._chart()
