@@ -322,3 +322,14 @@ def test_exported_files_get_normal_permissions(tmp_path):
     target.chmod(0o600)
     write_text(target, "y")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx", "qdpx", "vtt"])
+def test_control_characters_in_the_transcript_do_not_break_exports(coded, tmp_path, fmt):
+    ws, sid = coded
+    seg = transcripts.list_segments(ws.db, sid)[3]
+    seg.text = seg.text.replace("really", "re\x0bally\x01")
+    transcripts.update_segment(ws.db, seg, words=False)
+    out = tmp_path / f"x{exports.SUFFIX[fmt]}"
+    exports.export_session(ws, sid, fmt, out)
+    assert "fosters engagement" in _content(out, fmt)

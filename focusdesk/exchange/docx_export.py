@@ -10,6 +10,7 @@ coding starts or ends, so a two-hour session stays a few thousand runs.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,12 @@ from focusdesk.exchange.safe_write import write_with
 from focusdesk.exchange.session_data import CodingView, SessionData, ms_to_char
 
 AUTHOR = "focusdesk"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _x(text: str) -> str:
+    """Word (and python-docx) refuse XML-illegal control characters; drop them."""
+    return _CONTROL.sub("", text)
 
 
 @dataclass
@@ -100,7 +107,7 @@ def build_document(data: SessionData):
     doc = Document()
     doc.core_properties.author = AUTHOR
     doc.core_properties.title = data.session.name
-    doc.add_heading(data.session.name, 0)
+    doc.add_heading(_x(data.session.name), 0)
     s = data.session
     meta = [("Study", data.study_title), ("Kind", s.kind.label), ("Site", data.site_name),
             ("Date", s.date), ("Participants", ", ".join(data.participants)),
@@ -111,7 +118,7 @@ def build_document(data: SessionData):
         if value:
             p = doc.add_paragraph()
             p.add_run(f"{key}: ").bold = True
-            p.add_run(value)
+            p.add_run(_x(value))
     if opts.line_numbers:
         _line_numbers(doc)
 
@@ -141,7 +148,7 @@ def build_document(data: SessionData):
         start = turn[0].start_ms
         while hi < len(heads) and heads[hi].ms <= start:
             gi, depth = data.guide_items[heads[hi].guide_item_key]
-            doc.add_heading(gi.text, min(depth + 1, 3))
+            doc.add_heading(_x(gi.text), min(depth + 1, 3))
             hi += 1
         p = doc.add_paragraph()
         mode = opts.timestamps
@@ -151,7 +158,7 @@ def build_document(data: SessionData):
             r.font.color.rgb = grey
             r.font.size = Pt(9)
             last_stamp = start
-        name_run = p.add_run(f"{data.speaker(turn[0]) or 'Unknown'}: ")
+        name_run = p.add_run(_x(f"{data.speaker(turn[0]) or 'Unknown'}: "))
         name_run.bold = True
         turn_runs.append((start, name_run))
         for k, seg in enumerate(turn):
@@ -170,7 +177,7 @@ def build_document(data: SessionData):
             for a, b in zip(cuts, cuts[1:]):
                 if b <= a:
                     continue
-                run = p.add_run(data.redactor.apply(text[a:b]))
+                run = p.add_run(_x(data.redactor.apply(text[a:b])))
                 runs_at[a] = run
                 ends_at[b] = run
                 if opts.highlight:
@@ -185,7 +192,7 @@ def build_document(data: SessionData):
                     last_run[key] = ends_at[b]
     while hi < len(heads):
         gi, depth = data.guide_items[heads[hi].guide_item_key]
-        doc.add_heading(gi.text, min(depth + 1, 3))
+        doc.add_heading(_x(gi.text), min(depth + 1, 3))
         hi += 1
     if not segs:
         doc.add_paragraph("(This session has no transcript yet.)")
@@ -201,13 +208,13 @@ def build_document(data: SessionData):
             anchor = turn_runs[max(0, bisect.bisect_right(starts, cv.coding.start_ms) - 1)][1]
         else:
             continue
-        doc.add_comment(anchor, text=body, author=AUTHOR, initials="FD")
+        doc.add_comment(anchor, text=_x(body), author=AUTHOR, initials="FD")
     for m in notes:
         if not turn_runs:
-            doc.add_paragraph(f"Note [{format_ms(m.ms)}]: {data.note_text(m)}")
+            doc.add_paragraph(_x(f"Note [{format_ms(m.ms)}]: {data.note_text(m)}"))
             continue
         idx = max(0, bisect.bisect_right(starts, m.ms) - 1)
-        doc.add_comment(turn_runs[idx][1], text=f"Live note [{format_ms(m.ms)}]: {data.note_text(m)}",
+        doc.add_comment(turn_runs[idx][1], text=_x(f"Live note [{format_ms(m.ms)}]: {data.note_text(m)}"),
                         author="Live note", initials="LN")
     return doc
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from focusdesk.analysis.framework import framework_matrix
@@ -98,7 +99,8 @@ def write_framework_csv(db, target: Path | str, options: ExportOptions | None = 
 
 def _sheet(ws, rows: list[list], widths: dict[int, int]) -> None:
     for r in rows:
-        ws.append([_safe_cell(c[:XLSX_CELL_MAX] if isinstance(c, str) else c) for c in r])
+        ws.append([_safe_cell(ILLEGAL_CHARACTERS_RE.sub("", c)[:XLSX_CELL_MAX] if isinstance(c, str) else c)
+                   for c in r])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"

@@ -51,6 +51,9 @@ class ExportDialog(QDialog):
         name = "the whole study" if self.study_wide else sessions.get_session(workspace.db, session_id).name
         self.setWindowTitle(f"Export {name}")
         self.resize(820, 640)
+        from focusdesk.exchange.refi_export import study_namespace
+
+        study_namespace(workspace.db)  # created here, on the window's thread, if it is missing
         self.result_warnings: list[str] | None = None
         self.error: Exception | None = None
         self._signals = _Signals()
