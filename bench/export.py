@@ -61,8 +61,8 @@ def build(root: Path, n_sessions: int, hours: float, n_codings: int, seed: int =
             spk.append(sp.id)
         segs, t = [], 0
         while t < end_ms:
-            dur = rnd.randint(4_000, 20_000)
-            text = " ".join(rnd.choice(PHRASES) for _ in range(max(1, dur // 2_500)))
+            dur = rnd.randint(2_000, 10_000)  # Whisper-sized segments
+            text = " ".join(rnd.choice(PHRASES) for _ in range(max(1, dur // 2_000)))
             tokens = text.split()
             step = dur // len(tokens)
             words = [Word(t + i * step, t + (i + 1) * step, (" " if i else "") + tok)
