@@ -217,3 +217,25 @@ def test_a_bare_qde_file_imports(other, tmp_path):
     path.write_bytes(MINIMAL)
     report = import_qdpx(other, path)
     assert report.users == ["u"]
+
+
+def test_zip_bombs_and_unsafe_docx_are_refused(other, tmp_path):
+    from focusdesk.core.model import Session
+    from focusdesk.exchange.transcript_import import import_transcript
+
+    bomb = tmp_path / "bomb.qdpx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("project.qde", MINIMAL)
+        z.writestr("sources/zeros.txt", b"\0" * (8 * 1024 * 1024))
+    with pytest.raises(UnsafeFileError, match="expands suspiciously"):
+        import_qdpx(other, bomb)
+    slip = tmp_path / "slip.docx"
+    _zip(slip, {"word/document.xml": b"<x/>", "../../outside.xml": b"x"})
+    sid = sessions.add_session(other.db, Session("S")).id
+    with pytest.raises(UnsafeFileError, match="leaving its folder"):
+        import_transcript(other, sid, slip)
+    entity = tmp_path / "entity.docx"
+    _zip(entity, {"word/document.xml": b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'})
+    with pytest.raises(UnsafeFileError, match="DTD or entities"):
+        import_transcript(other, sid, entity)
+    assert transcripts.list_segments(other.db, sid) == []
