@@ -85,6 +85,11 @@ def test_case_variables_group_and_filter(coded):
     years = code_matrix(db, rows="attr:years")
     assert {r for r, _ in years.rows} == {"3", "6", "9", "12"}
     assert years.cell("9", c["Time-consuming"]).count == 1 and p
+    with pytest.raises(ValueError, match="site, role, years"):
+        code_matrix(db, rows="profesion")
+    with pytest.raises(ValueError, match="No case variable"):
+        framework_matrix(db, where={"profesion": "OT"})
+    assert [r.code for r in framework_matrix(db, where={"role": "pt"}).rows] == ["P02", "P04"]
 
 
 def test_retrieval_with_attribution(coded):

@@ -191,8 +191,9 @@ def test_frame_editor_add_move_merge_delete_restore(qtbot, study, monkeypatch):
     assert ed.item_for(ids["code"]["Time-consuming"]).text(1) == "1"
     ed.tree.setCurrentItem(ed.item_for(ids["code"]["Time-consuming"]))
     ed.inclusion.setPlainText("extra minutes")
-    ed.save_details()
-    assert fo.get_code(db, ids["code"]["Time-consuming"]).inclusion == "extra minutes"
+    ed.memo.setPlainText("mostly about set-up")
+    qtbot.waitUntil(lambda: fo.get_code(db, ids["code"]["Time-consuming"]).inclusion == "extra minutes")
+    assert co.code_memo(db, ids["code"]["Time-consuming"]).body == "mostly about set-up"
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     ed.delete_current()
     assert ed.item_for(ids["code"]["Time-consuming"]) is None and ed.trash.count() == 1
@@ -237,6 +238,12 @@ def test_matrix_view_heat_map_and_framework_summary(qtbot, study):
     fw.reload()
     fw.select_cell(ids["pid"]["P02"], ids["code"]["Time-consuming"])
     assert fw.summary.toPlainText() == "Set-up takes time."
+    fw.themes.setCurrentIndex(1)  # domains
+    assert [fw.table.horizontalHeaderItem(i).text() for i in range(2)] == ["Added value", "Added burden"]
+    fw.cases.setCurrentIndex(fw.cases.findData("site=Site B"))
+    assert [fw.table.verticalHeaderItem(i).text() for i in range(fw.table.rowCount())] == [
+        "P03 (Site B)", "P04 (Site B)"]
+    assert fw.table.item(0, 1).text() == "1 quote(s)"
 
 
 def test_retrieval_copy_quote_and_play(qtbot, study):

@@ -60,6 +60,10 @@ def framework_matrix(db: sqlite_utils.Database, theme_ids: list[int] | None = No
         if tid not in paths:
             raise NotFound(f"No code with id {tid}; it may have been deleted.")
     columns = [Theme(tid, *paths[tid]) for tid in theme_ids]
+    from focusdesk.analysis.matrices import check_variable
+
+    for name in where or {}:
+        check_variable(data, name)
     rows = [c for c in data.cases.values()
             if all(c.variable(k).casefold() == str(v).casefold() for k, v in (where or {}).items())]
     row_ids = {c.id for c in rows}

@@ -125,6 +125,8 @@ def code_matrix(db: sqlite_utils.Database, rows: str = "participant", codes: lis
         ensure_sections(db)
     columns = _columns(db, codes, include_sections)
     wanted = {c.key for c in columns}
+    for name in [kind] * by_case + list(where or {}):
+        check_variable(data, name)
     cases = {pid: c for pid, c in data.cases.items()
              if all(c.variable(k).casefold() == str(v).casefold() for k, v in (where or {}).items())}
 
@@ -198,6 +200,19 @@ def code_matrix(db: sqlite_utils.Database, rows: str = "participant", codes: lis
         values = sorted({case_row(pid) for pid in cases}, key=lambda n: (n == NO_VALUE, n))
         row_list = [(v, v) for v in values]
     return Matrix(row_kind=kind, rows=row_list, columns=columns, cells=cells, talk_ms=talk)
+
+
+def case_variables(data: StudyData) -> list[str]:
+    """Every case variable: site, role and each attribute name used by some participant."""
+    names = {k for c in data.cases.values() for k in c.attributes}
+    return ["site", "role"] + sorted(names, key=str.casefold)
+
+
+def check_variable(data: StudyData, name: str) -> None:
+    known = {v.casefold() for v in case_variables(data)} | {"participant", "code", "case"}
+    if name.casefold() not in known:
+        raise ValueError(f"No case variable {name!r}. Use participant, site, session or one of: "
+                         f"{', '.join(case_variables(data))}.")
 
 
 def _talk(data: StudyData, kind: str, by_case: bool, cases: dict, filtered: bool, case_row,

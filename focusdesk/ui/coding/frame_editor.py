@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from focusdesk.store import coding_ops as co
 from focusdesk.store import frame_ops as fo
 from focusdesk.ui.coding.common import colour_icon
 
@@ -91,7 +92,9 @@ class FrameEditor(QWidget):
         self.inclusion.setPlaceholderText("Include when…")
         self.exclusion = QPlainTextEdit()
         self.exclusion.setPlaceholderText("Exclude when…")
-        for w in (self.description, self.inclusion, self.exclusion):
+        self.memo = QPlainTextEdit()
+        self.memo.setPlaceholderText("Analytic memo: your thoughts on this code as the analysis goes on")
+        for w in (self.description, self.inclusion, self.exclusion, self.memo):
             w.setMaximumHeight(90)
         self.pin = QComboBox()
         self.pin.addItems(["none"] + [f"Ctrl+{n}" for n in range(1, 10)])
@@ -103,8 +106,8 @@ class FrameEditor(QWidget):
         save.clicked.connect(self.save_details)
         self._save_timer = QTimer(self, singleShot=True, interval=600)
         self._save_timer.timeout.connect(self.save_details)
-        for w in (self.description, self.inclusion, self.exclusion):
-            w.textChanged.connect(self._save_timer.start)
+        for w in (self.description, self.inclusion, self.exclusion, self.memo):
+            w.textChanged.connect(self._edited)
         self.name.editingFinished.connect(self.save_details)
 
         form = QFormLayout()
@@ -114,6 +117,7 @@ class FrameEditor(QWidget):
         form.addRow("Inclusion", self.inclusion)
         form.addRow("Exclusion", self.exclusion)
         form.addRow("Pinned to", self.pin)
+        form.addRow("Memo", self.memo)
         details = QWidget()
         dl = QVBoxLayout(details)
         dl.addLayout(form)
@@ -196,10 +200,10 @@ class FrameEditor(QWidget):
         cid = self.current_id()
         self._loading = True
         enabled = cid is not None
-        for w in (self.name, self.colour, self.description, self.inclusion, self.exclusion, self.pin):
+        for w in (self.name, self.colour, self.description, self.inclusion, self.exclusion, self.pin, self.memo):
             w.setEnabled(enabled)
         if cid is None:
-            for w in (self.name, self.description, self.inclusion, self.exclusion):
+            for w in (self.name, self.description, self.inclusion, self.exclusion, self.memo):
                 w.clear()
         else:
             c = fo.get_code(self.db, cid)
@@ -210,6 +214,7 @@ class FrameEditor(QWidget):
             self.inclusion.setPlainText(c.inclusion)
             self.exclusion.setPlainText(c.exclusion)
             self.pin.setCurrentIndex(c.pin or 0)
+            self.memo.setPlainText(co.code_memo(self.db, cid).body)
         self._loading = False
 
     # --- actions -----------------------------------------------------------------------------
@@ -223,12 +228,18 @@ class FrameEditor(QWidget):
         self.error.clear()
         return result
 
+    def _edited(self) -> None:
+        if not self._loading:
+            self._save_timer.start()
+
     def save_details(self) -> None:
         self._save_timer.stop()
         cid = self.current_id()
         if cid is None or self._loading:
             return
         c = fo.get_code(self.db, cid)
+        if self.memo.toPlainText() != co.code_memo(self.db, cid).body:
+            co.set_code_memo(self.db, cid, self.memo.toPlainText())
         changes = {k: v for k, v in (("name", self.name.text().strip()),
                                      ("description", self.description.toPlainText()),
                                      ("inclusion", self.inclusion.toPlainText()),

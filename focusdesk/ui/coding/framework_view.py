@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QSplitter,
@@ -16,7 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from focusdesk.analysis.framework import FrameworkMatrix, framework_matrix, set_summary
+from focusdesk.analysis.data import StudyData
+from focusdesk.analysis.framework import FrameworkMatrix, default_themes, framework_matrix, set_summary
+from focusdesk.analysis.matrices import case_variables
 from focusdesk.ui.coding.common import colour_icon, heat, text_on
 
 
@@ -27,6 +31,23 @@ class FrameworkView(QWidget):
         super().__init__(parent)
         self._db_source = db_source
         self.fm: FrameworkMatrix | None = None
+        self.themes = QComboBox()
+        self.themes.addItem("Themes (codes without sub-codes)", "leaves")
+        self.themes.addItem("Domains (top-level codes)", "roots")
+        self.cases = QComboBox()
+        data = StudyData(self.db)
+        self.cases.addItem("All cases", None)
+        for var in case_variables(data):
+            for val in sorted({c.variable(var) for c in data.cases.values() if c.variable(var)}):
+                self.cases.addItem(f"{var} = {val}", f"{var}={val}")
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Columns:"))
+        bar.addWidget(self.themes)
+        bar.addWidget(QLabel("Cases:"))
+        bar.addWidget(self.cases)
+        bar.addStretch(1)
+        self.themes.currentIndexChanged.connect(lambda *_: self.reload())
+        self.cases.currentIndexChanged.connect(lambda *_: self.reload())
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
@@ -53,6 +74,7 @@ class FrameworkView(QWidget):
         split.addWidget(bottom)
         split.setSizes([380, 300])
         layout = QVBoxLayout(self)
+        layout.addLayout(bar)
         layout.addWidget(split)
         self.reload()
 
@@ -62,7 +84,13 @@ class FrameworkView(QWidget):
 
     def reload(self) -> None:
         self.save_summary()
-        self.fm = fm = framework_matrix(self.db)
+        if self.themes.currentData() == "roots":
+            themes = [r[0] for r in self.db.execute(
+                "SELECT id FROM codes WHERE parent_id IS NULL ORDER BY position, id")]
+        else:
+            themes = default_themes(self.db)
+        where = dict([self.cases.currentData().split("=", 1)]) if self.cases.currentData() else None
+        self.fm = fm = framework_matrix(self.db, themes, where=where)
         self.table.clear()
         self.table.setRowCount(len(fm.rows))
         self.table.setColumnCount(len(fm.columns))

@@ -93,7 +93,7 @@ class MatrixView(QWidget):
         for var in ["site", "role"] + variables:
             values = sorted({c.variable(var) for c in data.cases.values() if c.variable(var)})
             for val in values:
-                self.filter.addItem(f"{var} = {val}", (var, val))
+                self.filter.addItem(f"{var} = {val}", f"{var}={val}")
         self.rows.blockSignals(False)
         self.filter.blockSignals(False)
 
@@ -104,7 +104,7 @@ class MatrixView(QWidget):
         self.measure.setCurrentIndex(max(0, self.measure.findData(key)))
 
     def reload(self) -> None:
-        where = dict([self.filter.currentData()]) if self.filter.currentData() else None
+        where = dict([self.filter.currentData().split("=", 1)]) if self.filter.currentData() else None
         self.matrix = code_matrix(self.db, rows=self.rows.currentData() or "participant",
                                   include_sections=self.sections.isChecked(), where=where)
         self._fill_table()
