@@ -79,18 +79,18 @@ def test_import_transcript_and_errors(study, tmp_path, capsys):
 
 def test_frame_export_import_guide_and_redaction(study, tmp_path, capsys):
     qdc = tmp_path / "frame.qdc"
-    assert run(capsys, "-w", study, "frame-export", "-f", "qdc", "-o", qdc)[0] == 0
+    assert run(capsys, "-w", study, "frame", "export", "-f", "qdc", "-o", qdc)[0] == 0
     yaml_out = tmp_path / "frame.yaml"
-    assert run(capsys, "-w", study, "frame-export", "-f", "yaml", "-o", yaml_out)[0] == 0
+    assert run(capsys, "-w", study, "frame", "export", "-f", "yaml", "-o", yaml_out)[0] == 0
     assert "Fosters engagement" in yaml_out.read_text()
-    code, text, _ = run(capsys, "-w", tmp_path / "new", "import-qdc", qdc)
+    code, text, _ = run(capsys, "-w", tmp_path / "new", "frame", "import", qdc)
     assert code == 0 and "8 new codes" in text
     doc = Document()
     doc.add_heading("Opening", 1)
     doc.add_paragraph("How are you?", style="List Number")
     guide_path = tmp_path / "g.docx"
     doc.save(str(guide_path))
-    code, text, _ = run(capsys, "-w", study, "import-guide", guide_path)
+    code, text, _ = run(capsys, "-w", study, "guide", "import", guide_path)
     assert code == 0 and "1 sections, 1 questions" in text
     assert run(capsys, "-w", study, "redaction", "add", "St Mary's", "--placeholder", "[HOSPITAL]")[0] == 0
     code, text, _ = run(capsys, "-w", study, "redaction", "list")

@@ -1,5 +1,7 @@
-"""export, export-study, import-transcript, import-qdpx, import-qdc, import-guide, frame-export
-and redaction commands."""
+"""export, export-study, import-transcript, import-qdpx and redaction commands.
+
+`frame import/export` and `guide import` (in commands/study.py) call into the exchange layer for
+.qdc and .docx files."""
 
 from __future__ import annotations
 
@@ -50,19 +52,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import-qdpx", help="import a REFI-QDA project (.qdpx or .qde)")
     p.add_argument("file", type=Path)
     p.set_defaults(func=import_qdpx_cmd)
-
-    p = sub.add_parser("import-qdc", help="merge a REFI-QDA codebook (.qdc) into the coding frame")
-    p.add_argument("file", type=Path)
-    p.set_defaults(func=import_qdc_cmd)
-
-    p = sub.add_parser("import-guide", help="import a topic guide from a Word document (.docx)")
-    p.add_argument("file", type=Path)
-    p.set_defaults(func=import_guide_cmd)
-
-    p = sub.add_parser("frame-export", help="export the coding frame as a REFI-QDA codebook or YAML")
-    p.add_argument("--format", "-f", choices=["qdc", "yaml"], required=True)
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH")
-    p.set_defaults(func=frame_export_cmd)
 
     p = sub.add_parser("redaction", help="the study-wide redaction list (names, places, organisations)")
     s = p.add_subparsers(dest="action", required=True, metavar="ACTION")

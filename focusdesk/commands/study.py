@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("guide", help="the topic guide")
     s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    imp = s.add_parser("import", help="import a topic guide from YAML or Markdown")
+    imp = s.add_parser("import", help="import a topic guide from YAML, Markdown or Word (.docx)")
     imp.add_argument("file", type=Path)
     imp.set_defaults(func=guide_import)
     show = s.add_parser("show", help="print the topic guide")
@@ -81,9 +81,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("frame", help="the coding frame")
     s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    imp = s.add_parser("import", help="import a coding frame from YAML or Markdown")
+    imp = s.add_parser("import", help="import a coding frame from YAML, Markdown or a REFI-QDA codebook (.qdc)")
     imp.add_argument("file", type=Path)
     imp.set_defaults(func=frame_import)
+    exp = s.add_parser("export", help="export the coding frame as a REFI-QDA codebook, YAML or Markdown")
+    exp.add_argument("--format", "-f", choices=["qdc", "yaml", "md"], required=True)
+    exp.add_argument("-o", "--output", type=Path, required=True, metavar="PATH")
+    exp.set_defaults(func=frame_export)
     show = s.add_parser("show", help="print the coding frame")
     show.add_argument("--format", choices=["text", "yaml", "md"], default="text")
     show.set_defaults(func=frame_show)
@@ -210,7 +214,12 @@ def session_list(args, ctx) -> int:
 
 
 def guide_import(args, ctx) -> int:
-    g = load_guide_file(args.file)
+    if args.file.suffix.lower() == ".docx":
+        from focusdesk.exchange.guide_docx import load_guide_docx
+
+        g = load_guide_docx(args.file)
+    else:
+        g = load_guide_file(args.file)
     guide.save_guide(ctx.open().db, g)
     n_q = sum(len(s.children) for s in g.sections)
     print(f"Imported topic guide {g.title!r}: {len(g.sections)} sections, {n_q} questions")
@@ -237,9 +246,30 @@ def guide_show(args, ctx) -> int:
 
 
 def frame_import(args, ctx) -> int:
+    if args.file.suffix.lower() == ".qdc":
+        from focusdesk.exchange.qdc import read_qdc
+
+        added = read_qdc(ctx.open().db, args.file)
+        print(f"Imported codebook {args.file.name}: {added} new codes")
+        return 0
     nodes = load_frame_file(args.file)
     added = codes.import_frame(ctx.open().db, nodes)
     print(f"Imported coding frame from {args.file.name}: {added} new codes")
+    return 0
+
+
+def frame_export(args, ctx) -> int:
+    if args.format != "md":
+        from focusdesk.commands.exchange import frame_export_cmd
+
+        return frame_export_cmd(args, ctx)
+    from focusdesk.exchange.safe_write import write_text
+
+    nodes = codes.export_frame(ctx.open().db)
+    if not nodes:
+        raise ValueError("The coding frame is empty; there is nothing to export.")
+    write_text(args.output, frame_to_markdown(nodes))
+    print(f"Wrote {args.output}")
     return 0
 
 

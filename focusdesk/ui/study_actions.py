@@ -81,12 +81,17 @@ def edit_session(window) -> bool:
 def import_guide(window, path: str | None = None) -> bool:
     if path is None:
         path, _ = QFileDialog.getOpenFileName(window, "Import topic guide", "",
-                                              "Topic guides (*.md *.yaml *.yml *.txt)")
+                                              "Topic guides (*.md *.yaml *.yml *.txt *.docx)")
     if not path:
         return False
     try:
-        g = load_guide_file(Path(path))
-    except OutlineError as exc:
+        if Path(path).suffix.lower() == ".docx":
+            from focusdesk.exchange.guide_docx import load_guide_docx
+
+            g = load_guide_docx(Path(path))
+        else:
+            g = load_guide_file(Path(path))
+    except (OutlineError, ValueError) as exc:
         QMessageBox.warning(window, "Cannot import topic guide", str(exc))
         return False
     guide.save_guide(window.workspace.db, g)
@@ -98,15 +103,19 @@ def import_guide(window, path: str | None = None) -> bool:
 def import_frame(window, path: str | None = None) -> bool:
     if path is None:
         path, _ = QFileDialog.getOpenFileName(window, "Import coding frame", "",
-                                              "Coding frames (*.yaml *.yml *.md *.txt)")
+                                              "Coding frames (*.yaml *.yml *.md *.txt *.qdc)")
     if not path:
         return False
     try:
-        nodes = load_frame_file(Path(path))
-    except OutlineError as exc:
+        if Path(path).suffix.lower() == ".qdc":
+            from focusdesk.exchange.qdc import read_qdc
+
+            added = read_qdc(window.workspace.db, Path(path))
+        else:
+            added = codes.import_frame(window.workspace.db, load_frame_file(Path(path)))
+    except (OutlineError, ValueError) as exc:
         QMessageBox.warning(window, "Cannot import coding frame", str(exc))
         return False
-    added = codes.import_frame(window.workspace.db, nodes)
     window.data_changed.emit()
     window.status(f"Imported coding frame: {added} new codes")
     return True
