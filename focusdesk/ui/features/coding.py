@@ -3,7 +3,7 @@ editor (type-ahead, Ctrl+1…9 pinned codes, context menu), auto-coding, retriev
 matrix, the framework matrix, topic coverage and talk time.
 
 Ctrl+1…9 is shared with the transcript editor (which gives the turn to speaker 1…9): with words
-selected the keys apply the pinned code, with no words selected they reach the editor.
+selected, a number that has a pinned code applies that code; otherwise the key reaches the editor.
 """
 
 from __future__ import annotations
