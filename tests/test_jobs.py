@@ -91,7 +91,7 @@ def test_bad_worker_names_are_clear():
         run_job("focusdesk.nonexistent:run", {}, lambda m: None)
 
 
-def test_forbid_network_flag_refuses_connections_in_the_child(monkeypatch):
+def test_forbid_network_flag_refuses_connections_in_the_child(monkeypatch, tmp_path):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
@@ -99,7 +99,9 @@ def test_forbid_network_flag_refuses_connections_in_the_child(monkeypatch):
     try:
         assert collect("connect", {"port": port})[-1]["type"] == "connected"
         monkeypatch.setenv("FOCUSDESK_FORBID_NETWORK", "1")
+        monkeypatch.setenv("FOCUSDESK_NETWORK_LOG", str(tmp_path / "net.log"))
         last = collect("connect", {"port": port})[-1]
         assert last["type"] == "refused" and "forbidden" in last["error"]
+        assert str(port) in (tmp_path / "net.log").read_text()
     finally:
         server.close()

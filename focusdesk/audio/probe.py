@@ -35,6 +35,10 @@ def probe_audio(path: Path | str) -> AudioInfo:
                     f"{path.name} has no audio track. Choose an audio file (wav, flac, mp3, m4a, "
                     "ogg, opus, webm) or a video with sound.")
             stream = streams[0]
+            if stream.codec_context is None:  # a codec this build of FFmpeg does not know
+                raise AudioFileError(
+                    f"{path.name} uses an audio codec focusdesk cannot decode. Convert it to WAV "
+                    "or FLAC and try again.")
             rate = stream.codec_context.sample_rate or stream.rate or 0
             channels = stream.codec_context.channels or 1
             duration_ms = 0

@@ -19,7 +19,8 @@ worker raised, :class:`JobCrashed` when the child died without finishing, and
 :class:`JobCancelled` when ``cancel`` was set (the child is then terminated).
 
 Set ``FOCUSDESK_FORBID_NETWORK=1`` in the environment and the child refuses every socket
-connection: tests use it to prove a job opens no network connection.
+connection (and, with ``FOCUSDESK_NETWORK_LOG=FILE``, notes each attempt in FILE even when a
+library swallows the error): tests use it to prove a job opens no network connection.
 """
 
 from __future__ import annotations
@@ -75,7 +76,12 @@ def resolve_worker(worker: str) -> Callable[[dict, Callable[[Message], None]], N
 def _forbid_network() -> None:
     import socket
 
+    log = os.environ.get("FOCUSDESK_NETWORK_LOG")
+
     def refuse(self, *args, **kwargs):
+        if log:  # a record even if a library swallows the error below
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(f"{os.getpid()} connect {args!r}\n")
         raise ConnectionRefusedError("focusdesk: network access is forbidden in this job "
                                      "(FOCUSDESK_FORBID_NETWORK=1)")
 
