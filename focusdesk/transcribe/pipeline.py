@@ -1,0 +1,156 @@
+"""Transcribe a long file in windows, so memory stays flat however long the recording is.
+
+Why: both engines build the whole input's spectrogram at once (a 60-minute file peaked at 3.4 GB).
+Here the file is decoded block by block (focusdesk.audio.decode.stream_audio) and handed to the
+engine in windows of ``Settings.window_s`` seconds, each cut at the quietest moment near its end so
+no word is split. Within a window, silero VAD (the ONNX model in faster-whisper's wheel) removes
+non-speech before the model sees it, which prevents text invented over silence; the
+:class:`~focusdesk.transcribe.guards.LoopGuard` removes repetition loops and resets the prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from focusdesk.audio.decode import SAMPLE_RATE, stream_audio
+from focusdesk.transcribe.engines import Engine
+from focusdesk.transcribe.guards import LoopGuard, norm, split_long_segment
+from focusdesk.transcribe.types import SegmentResult, WordResult
+
+SEAM_SEARCH_S = 30.0  # look this far either side of the window's nominal end for a quiet cut
+PROMPT_WORDS = 40  # previous text carried into the next window's prompt
+
+
+@dataclass
+class StreamStats:
+    windows: int = 0
+    speech_s: float = 0.0
+    segments: int = 0
+    dropped_segments: int = 0
+    dropped_words: int = 0
+    prompt_resets: int = 0
+    language: str | None = None
+
+
+def vocabulary_prompt(vocabulary: list[str]) -> str:
+    """A short prompt that makes names and jargon come out as the study spells them."""
+    terms = [t.strip() for t in vocabulary if t and t.strip()]
+    return (", ".join(dict.fromkeys(terms)) + ".") if terms else ""
+
+
+def quiet_cut(samples: np.ndarray, target_s: float) -> int:
+    """Sample index of the quietest 300 ms within ``SEAM_SEARCH_S`` of ``target_s``."""
+    frame = SAMPLE_RATE // 10
+    lo = int(max(target_s - SEAM_SEARCH_S, target_s / 2) * SAMPLE_RATE) // frame
+    hi = min(len(samples) // frame, int((target_s + SEAM_SEARCH_S) * SAMPLE_RATE) // frame)
+    if hi - lo < 3:
+        return min(len(samples), int(target_s * SAMPLE_RATE))
+    region = samples[lo * frame: hi * frame].reshape(-1, frame)
+    energy = np.convolve((region.astype(np.float64) ** 2).mean(axis=1), np.ones(3), mode="same")
+    best = int(np.argmin(energy[1:-1])) + 1
+    return (lo + best) * frame + frame // 2
+
+
+class _Speech:
+    """Speech-only audio of one window and the map back to the window's time."""
+
+    def __init__(self, piece: np.ndarray, vad: bool):
+        if not vad:
+            self.audio, self.map = piece, None
+            self.seconds = len(piece) / SAMPLE_RATE
+            return
+        from faster_whisper.vad import SpeechTimestampsMap, VadOptions, get_speech_timestamps
+
+        chunks = get_speech_timestamps(piece, VadOptions(), sampling_rate=SAMPLE_RATE)
+        self.audio = (np.concatenate([piece[c["start"]:c["end"]] for c in chunks]) if chunks
+                      else np.zeros(0, dtype=np.float32))
+        self.map = SpeechTimestampsMap(chunks, SAMPLE_RATE) if chunks else None
+        self.seconds = len(self.audio) / SAMPLE_RATE
+
+    def restore(self, seg: SegmentResult, offset: float) -> SegmentResult:
+        if self.map is None:
+            return seg.shifted(offset)
+        m = self.map
+
+        def t(x: float, end: bool = False) -> float:
+            return m.get_original_time(x, is_end=end) + offset
+
+        words = [WordResult(t(w.start), t(w.end, True), w.text, w.probability) for w in seg.words]
+        return SegmentResult(t(seg.start), t(seg.end, True), seg.text, words, seg.avg_logprob,
+                             seg.no_speech_prob, seg.compression_ratio)
+
+
+def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None = None,
+                      start_s: float = 0.0, language: str | None = None,
+                      vocabulary: list[str] | None = None, window_s: float | None = None,
+                      on_segment: Callable[[SegmentResult], None],
+                      on_position: Callable[[float], None] | None = None,
+                      should_stop: Callable[[], bool] | None = None) -> StreamStats:
+    """Transcribe ``path`` from ``start_s``; segments (file time, seconds) go to ``on_segment``.
+
+    ``on_position(seconds)`` reports how far the file has been processed.
+    """
+    settings = engine.settings
+    window_s = window_s or settings.window_s
+    base_prompt = vocabulary_prompt(vocabulary if vocabulary is not None else settings.vocabulary)
+    stats = StreamStats(language=language)
+    guard = LoopGuard(last_end=start_s - 1e-6 if start_s > 0 else -1.0,
+                      prompt_terms=set(norm(base_prompt).split()))
+    window_n = int(window_s * SAMPLE_RATE)
+    need = int((window_s + SEAM_SEARCH_S) * SAMPLE_RATE)
+    blocks = stream_audio(path, channel=channel, start_s=start_s)
+    buffer = np.zeros(0, dtype=np.float32)
+    buffer_start = start_s
+    previous_text: list[str] = []
+    exhausted = False
+    while True:
+        while not exhausted and len(buffer) < need:
+            block = next(blocks, None)
+            if block is None:
+                exhausted = True
+            else:
+                buffer = np.concatenate([buffer, block])
+        if not len(buffer):
+            break
+        cut = len(buffer) if exhausted and len(buffer) <= need else quiet_cut(buffer, window_s)
+        cut = max(1, min(cut, len(buffer)))
+        if exhausted and len(buffer) - cut < SAMPLE_RATE // 10:
+            cut = len(buffer)  # do not leave a sliver for a last window
+        piece, buffer = buffer[:cut], buffer[cut:]
+        speech = _Speech(piece, settings.vad)
+        stats.windows += 1
+        stats.speech_s += speech.seconds
+        if speech.seconds >= 0.1:
+            prompt = base_prompt
+            if previous_text and not guard.loop_detected:
+                prompt = (prompt + " " + " ".join(previous_text[-PROMPT_WORDS:])).strip()
+            elif guard.loop_detected:
+                stats.prompt_resets += 1
+            guard.loop_detected = False
+            detected, segments = engine.transcribe(speech.audio, stats.language, prompt or None)
+            stats.language = stats.language or detected
+            for part in (p for seg in segments
+                         for p in split_long_segment(speech.restore(seg, buffer_start))):
+                kept = guard.accept(part)
+                if kept is None:
+                    continue
+                stats.segments += 1
+                previous_text.extend(kept.text.split())
+                previous_text = previous_text[-PROMPT_WORDS:]
+                on_segment(kept)
+                if on_position:
+                    on_position(kept.end)
+                if should_stop and should_stop():
+                    return stats
+        buffer_start += cut / SAMPLE_RATE
+        if on_position:
+            on_position(buffer_start)
+        if len(piece) < window_n // 4 and exhausted and not len(buffer):
+            break
+    stats.dropped_segments = guard.dropped_segments
+    stats.dropped_words = guard.dropped_words
+    return stats

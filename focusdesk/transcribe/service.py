@@ -1,0 +1,225 @@
+"""Transcribe a session's recordings into the study, resumably. Used by the CLI and the window.
+
+The parent side of the job: :meth:`SessionTranscription.params` plans one task per recording (or
+per channel) starting after the last stored Whisper segment of that recording, and
+:meth:`SessionTranscription.handle` stores each message as it arrives (it must run in the thread
+that owns the database use: the CLI's thread, or the UI thread). A killed job therefore loses at
+most the segment being decoded; running it again resumes there (principle 2).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from focusdesk.core.model import Recording, Segment, Word
+from focusdesk.jobs.runner import JobCancelled, run_job
+from focusdesk.store import study, transcripts
+from focusdesk.store.tx import now_iso, transaction
+from focusdesk.store.workspace import Workspace
+from focusdesk.transcribe.job import WORKER
+from focusdesk.transcribe.types import Settings
+
+LOW_CONFIDENCE = 0.5  # words below this probability are flagged for review
+VOCABULARY_KEY = "transcription_vocabulary"  # study.settings: names and jargon for the prompt
+DONE_SLACK_MS = 1000
+
+
+def low_confidence_words(segment: Segment, threshold: float = LOW_CONFIDENCE) -> list[Word]:
+    """Words a person should check (derived from Word.probability; nothing extra is stored)."""
+    return [w for w in segment.words if w.probability is not None and w.probability < threshold]
+
+
+def study_vocabulary(ws: Workspace) -> list[str]:
+    """The study's vocabulary (names, programmes, jargon) for the prompt; opt-in, because with
+    small models a prompt of words that are not spoken can make Whisper skip speech (measured
+    with tiny.en: 20 s of a call lost). Site names join once the user has started a list."""
+    st = study.get_study(ws.db)
+    words = list((st.settings.get(VOCABULARY_KEY) or []) if st else [])
+    return words + [s.name for s in study.list_sites(ws.db)] if words else []
+
+
+def resume_point_ms(ws: Workspace, rec: Recording, channel: int | None) -> int:
+    """Milliseconds into the file after the last stored Whisper segment (0: nothing yet)."""
+    row = ws.db.execute("SELECT MAX(end_ms) FROM segments WHERE recording_id = ? AND channel IS ? "
+                        "AND source = 'whisper'", [rec.id, channel]).fetchone()
+    return max(0, (row[0] or 0) - rec.offset_ms) if row and row[0] is not None else 0
+
+
+def is_done(ws: Workspace, rec: Recording, channel: int | None) -> bool:
+    row = ws.db.execute("SELECT 1 FROM transcription_runs WHERE recording_id = ? AND channel IS ? "
+                        "AND status = 'done' LIMIT 1", [rec.id, channel]).fetchone()
+    return row is not None
+
+
+def list_runs(ws: Workspace, session_id: int) -> list[dict]:
+    return list(ws.db["transcription_runs"].rows_where("session_id = ?", [session_id], order_by="id"))
+
+
+@dataclass
+class Task:
+    recording: Recording
+    channel: int | None
+    start_ms: int
+    run_id: int | None = None
+    segments: int = 0
+
+
+@dataclass
+class SessionTranscription:
+    """One transcription of a session: plan, then feed every job message to :meth:`handle`."""
+
+    ws: Workspace
+    session_id: int
+    settings: Settings
+    restart: bool = False
+    tasks: list[Task] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    engine_info: dict = field(default_factory=dict)
+    stored: int = 0
+    on_segment: Callable[[Segment], None] | None = None
+
+    def __post_init__(self) -> None:
+        self._plan()
+
+    def _plan(self) -> None:
+        db = self.ws.db
+        recordings = transcripts.list_recordings(db, self.session_id)
+        if not recordings:
+            raise LookupError("This session has no recording yet. Record it, or add a file with: "
+                              "focusdesk import-audio FILE --session NAME")
+        for rec in recordings:
+            path = self.ws.resolve(rec.path)
+            if rec.status == "recording":
+                self.skipped.append(f"{path.name}: still being recorded")
+                continue
+            if not path.is_file():
+                self.skipped.append(f"{rec.path}: the file is missing")
+                continue
+            channels = (list(range(rec.channels)) if self.settings.per_channel and rec.channels > 1
+                        else [None])
+            for ch in channels:
+                if self.restart:
+                    with transaction(db):
+                        db.execute("DELETE FROM segments WHERE recording_id = ? AND channel IS ? "
+                                   "AND source = 'whisper'", [rec.id, ch])
+                        db.execute("UPDATE transcription_runs SET status = 'replaced' WHERE "
+                                   "recording_id = ? AND channel IS ?", [rec.id, ch])
+                elif is_done(self.ws, rec, ch):
+                    self.skipped.append(f"{path.name}{_ch(ch)}: already transcribed")
+                    continue
+                start = resume_point_ms(self.ws, rec, ch)
+                if start >= rec.duration_ms - DONE_SLACK_MS and start > 0:
+                    self.skipped.append(f"{path.name}{_ch(ch)}: already transcribed")
+                    continue
+                self.tasks.append(Task(rec, ch, start))
+
+    @property
+    def resumed(self) -> bool:
+        return any(t.start_ms > 0 for t in self.tasks)
+
+    def params(self) -> dict:
+        s = Settings.from_dict(self.settings.to_dict())
+        s.vocabulary = list(dict.fromkeys(s.vocabulary + study_vocabulary(self.ws)))
+        return {"settings": s.to_dict(), "tasks": [
+            {"path": str(self.ws.resolve(t.recording.path)), "channel": t.channel,
+             "start_s": t.start_ms / 1000, "duration_s": t.recording.duration_ms / 1000}
+            for t in self.tasks]}
+
+    # --- messages from the job -------------------------------------------------------------
+
+    def handle(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "engine":
+            self.engine_info = message
+        elif kind == "task":
+            self._start_run(self.tasks[message["task"]])
+        elif kind == "segment":
+            self._store(self.tasks[message["task"]], message)
+        elif kind == "language":
+            task = self.tasks[message["task"]]
+            self.ws.db["transcription_runs"].update(task.run_id, {"language": message["language"]})
+        elif kind == "task_done":
+            task = self.tasks[message["task"]]
+            self.ws.db["transcription_runs"].update(task.run_id, {
+                "status": "done", "finished_at": now_iso(),
+                "end_ms": task.recording.offset_ms + task.recording.duration_ms,
+                "settings": json.dumps({**self._settings_record(), "stats": message.get("stats", {})})})
+
+    def _settings_record(self) -> dict:
+        keep = ("device", "compute_type", "model_path")
+        return {"settings": self.engine_info.get("settings", self.settings.to_dict()),
+                **{k: self.engine_info[k] for k in keep if k in self.engine_info}}
+
+    def _start_run(self, task: Task) -> None:
+        rec = task.recording
+        task.run_id = self.ws.db["transcription_runs"].insert({
+            "session_id": self.session_id, "recording_id": rec.id, "channel": task.channel,
+            "engine": self.engine_info.get("engine", self.settings.engine),
+            "model": self.engine_info.get("model", self.settings.model),
+            "language": self.settings.language, "settings": json.dumps(self._settings_record()),
+            "start_ms": rec.offset_ms + task.start_ms, "status": "running",
+            "started_at": now_iso()}).last_pk
+
+    def _store(self, task: Task, m: dict) -> None:
+        rec = task.recording
+        off = rec.offset_ms
+
+        def ms(seconds: float) -> int:
+            return off + int(round(seconds * 1000))
+
+        speaker_id = None
+        if task.channel is not None:
+            speaker_id = transcripts.ensure_speaker(self.ws.db, self.session_id,
+                                                    f"S{task.channel + 1}").id
+        words = [Word(ms(s), max(ms(s), ms(e)), text, prob) for s, e, text, prob in m["words"]]
+        seg = Segment(session_id=self.session_id, start_ms=ms(m["start"]),
+                      end_ms=max(ms(m["start"]), ms(m["end"])), text=m["text"], speaker_id=speaker_id,
+                      recording_id=rec.id, channel=task.channel, source="whisper", words=words)
+        with transaction(self.ws.db):
+            transcripts.add_segment(self.ws.db, seg)
+            task.segments += 1
+            self.ws.db["transcription_runs"].update(task.run_id, {"segments": task.segments,
+                                                                  "end_ms": seg.end_ms})
+        self.stored += 1
+        if self.on_segment:
+            self.on_segment(seg)
+
+    def finish(self, error: BaseException | None) -> None:
+        """Mark runs that did not reach ``done`` as cancelled or failed (they resume next time)."""
+        status = "cancelled" if isinstance(error, JobCancelled | KeyboardInterrupt) else "failed"
+        for task in self.tasks:
+            if task.run_id is None:
+                continue
+            row = self.ws.db["transcription_runs"].get(task.run_id)
+            if row["status"] == "running":
+                self.ws.db["transcription_runs"].update(task.run_id, {
+                    "status": status if error else "done", "finished_at": now_iso(),
+                    "error": str(error) if error else None})
+
+
+def _ch(channel: int | None) -> str:
+    return "" if channel is None else f" (channel {channel + 1})"
+
+
+def transcribe_session(ws: Workspace, session_id: int, settings: Settings, *, restart: bool = False,
+                       on_message: Callable[[dict], None] | None = None,
+                       cancel=None) -> SessionTranscription:
+    """Run the whole transcription here (blocking); messages are stored as they arrive."""
+    job = SessionTranscription(ws, session_id, settings, restart=restart)
+    if not job.tasks:
+        return job
+
+    def handle(message: dict) -> None:
+        job.handle(message)
+        if on_message:
+            on_message(message)
+
+    try:
+        run_job(WORKER, job.params(), handle, cancel)
+    except BaseException as exc:
+        job.finish(exc)
+        raise
+    job.finish(None)
+    return job

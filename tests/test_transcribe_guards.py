@@ -1,0 +1,75 @@
+"""Loop and repetition guards, window seams, the vocabulary prompt."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from focusdesk.transcribe.guards import LoopGuard, collapse_repeated_ngrams, compression_ratio
+from focusdesk.transcribe.pipeline import quiet_cut, vocabulary_prompt
+from focusdesk.transcribe.types import SegmentResult, WordResult
+
+
+def words(text: str, start: float = 0.0) -> list[WordResult]:
+    return [WordResult(start + i * 0.5, start + i * 0.5 + 0.4, " " + w, 0.9)
+            for i, w in enumerate(text.split())]
+
+
+def seg(text: str, start: float) -> SegmentResult:
+    w = words(text, start)
+    return SegmentResult(start, w[-1].end, text, w)
+
+
+def joined(ws: list[WordResult]) -> str:
+    return "".join(w.text for w in ws).strip()
+
+
+def test_repeated_ngrams_collapse_to_two_copies():
+    kept, dropped = collapse_repeated_ngrams(words(
+        "I think that I think that I think that I think that we agree"))
+    assert joined(kept) == "I think that I think that we agree"
+    assert dropped == 6
+
+
+def test_natural_repetition_is_kept():
+    for text in ["no no no", "very very good", "it was it was fine", "the the", "yes"]:
+        kept, dropped = collapse_repeated_ngrams(words(text))
+        assert joined(kept) == text and dropped == 0, text
+    kept, _ = collapse_repeated_ngrams(words("no no no no no"))
+    assert joined(kept) == "no no no"
+
+
+def test_loop_guard_drops_a_sentence_repeated_every_segment_and_asks_for_a_prompt_reset():
+    guard = LoopGuard()
+    texts = ["We tried the app at home.", "Thank you.", "Thank you.", "Thank you.", "Thank you.",
+             "Then the children used it."]
+    out = []
+    for i, text in enumerate(texts):
+        kept = guard.accept(seg(text, i * 5.0))
+        if kept:
+            out.append(kept.text)
+    assert out == ["We tried the app at home.", "Thank you.", "Thank you.",
+                   "Then the children used it."]
+    assert guard.dropped_segments == 2
+    assert guard.loop_detected
+
+
+def test_loop_guard_drops_overlaps_and_words_before_the_resume_point():
+    guard = LoopGuard(last_end=2.0)
+    kept = guard.accept(seg("one two three four five six", 0.0))  # words at 0, .5, ... 2.5
+    assert kept.text == "five six" and kept.start >= 2.0
+    assert guard.accept(seg("five six", 2.0)) is None  # ends before what is already out
+    assert compression_ratio("la " * 100) > 2.4 > compression_ratio("A normal sentence, really.")
+
+
+def test_quiet_cut_lands_in_the_pause():
+    sr = 16000
+    rng = np.random.default_rng(0)
+    audio = (rng.standard_normal(100 * sr) * 0.2).astype(np.float32)
+    audio[int(83.0 * sr):int(83.6 * sr)] *= 0.001
+    cut = quiet_cut(audio, 80.0) / sr
+    assert 83.0 <= cut <= 83.6
+
+
+def test_vocabulary_prompt():
+    assert vocabulary_prompt([]) == ""
+    assert vocabulary_prompt(["St Mungo's", " CBT ", "CBT", ""]) == "St Mungo's, CBT."
