@@ -1,0 +1,105 @@
+"""Transcript menu: the transcript editor (one tab per session) and study-wide search.
+
+The editor opens when a session is activated and via Transcript ▸ Open transcript editor, as
+a tab keyed ``transcript:<session id>``. Open editors re-read their session on the window's
+``data_changed`` (cheap when nothing changed, so segments streaming in from a transcription job
+cost little), and every edit made in an editor is announced as ``data_changed``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+
+from focusdesk.store import sessions
+from focusdesk.store.search import SearchHit
+from focusdesk.ui.transcript.editor import TranscriptEditor
+from focusdesk.ui.transcript.keys import KeysDialog
+from focusdesk.ui.transcript.search_panel import SearchPanel
+
+SEARCH_KEY = "search"
+
+
+def view_key(session_id: int) -> str:
+    return f"transcript:{session_id}"
+
+
+def install(window) -> None:
+    window.add_action("Transcript", "&Open transcript editor", lambda: open_editor(window),
+                      "Ctrl+Shift+E", needs_session=True)
+    window.add_action("Transcript", "&Search the study…", lambda: open_search(window), "Ctrl+Shift+F")
+    window.menu("Transcript").addSeparator()
+    window.add_action("Transcript", "Transcriber &keys and playback…", lambda: edit_keys(window))
+    window.session_changed.connect(lambda sid: _on_session(window, sid))
+    window.data_changed.connect(lambda: _reload_all(window))
+
+
+def _on_session(window, session_id) -> None:
+    if session_id is not None:
+        open_editor(window, session_id)
+
+
+def _editors(window) -> list[TranscriptEditor]:
+    tabs = window.tabs
+    return [tabs.widget(i) for i in range(tabs.count()) if isinstance(tabs.widget(i), TranscriptEditor)]
+
+
+def _reload_all(window) -> None:
+    for editor in _editors(window):
+        if editor.workspace is window.workspace:
+            editor.reload()
+
+
+def open_editor(window, session_id: int | None = None) -> TranscriptEditor | None:
+    session_id = session_id if session_id is not None else window.current_session_id()
+    if session_id is None:
+        return None
+    key = view_key(session_id)
+    existing = window.find_view(key)
+    if isinstance(existing, TranscriptEditor) and existing.workspace is window.workspace:
+        window.open_view(existing.property("title") or "Transcript", existing, key=key)
+        existing.reload()
+        return existing
+    session = sessions.get_session(window.workspace.db, session_id)
+    if session is None:
+        return None
+    editor = TranscriptEditor(window.workspace, session_id)
+    editor.changed.connect(window.data_changed.emit)
+    editor.destroyed.connect(lambda *_: None)
+    title = f"Transcript — {session.name}"
+    editor.setProperty("title", title)
+    window.open_view(title, editor, key=key)
+    return editor
+
+
+def open_search(window) -> SearchPanel:
+    existing = window.find_view(SEARCH_KEY)
+    if isinstance(existing, SearchPanel) and existing.db is window.workspace.db:
+        window.open_view("Search", existing, key=SEARCH_KEY)
+        existing.query.setFocus()
+        return existing
+    panel = SearchPanel(window.workspace.db)
+    panel.open_hit.connect(lambda hit, play: open_hit(window, hit, play))
+    window.open_view("Search", panel, key=SEARCH_KEY)
+    panel.query.setFocus()
+    return panel
+
+
+def open_hit(window, hit: SearchHit, play: bool = False) -> TranscriptEditor | None:
+    """Open the hit's session in the editor at the matching word; play from there if asked."""
+    if window.current_session_id() != hit.session_id:
+        window.set_current_session(hit.session_id)  # opens the editor through session_changed
+    editor = open_editor(window, hit.session_id)
+    if editor is None:
+        return None
+    editor.go_to_time(hit.ms, segment_id=hit.segment_id)
+    if play:
+        QTimer.singleShot(0, lambda: editor.player.play(rewind=False))
+    return editor
+
+
+def edit_keys(window) -> None:
+    dialog = KeysDialog(window)
+    if dialog.exec():
+        dialog.save()
+        for editor in _editors(window):
+            editor.install_keys()

@@ -1,0 +1,1 @@
+"""The transcript editor's parts: model, delegate/view, waveform strip, player, undo commands."""

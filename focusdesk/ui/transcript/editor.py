@@ -1,0 +1,590 @@
+"""The transcript editor for one session: waveform, playback, follow mode, edits, find.
+
+Public API (used by the window's features, e.g. the coding side panel):
+
+- ``selection_range() -> tuple[int, int, int | None] | None``: start and end (ms) of the
+  selected words, plus the speaker id when every selected word lies in one speaker's turns.
+- ``selection_changed``: Qt signal, emitted when the word selection changes.
+- ``current_segment_id() -> int | None``: the turn under the cursor (or being spoken).
+- ``refresh_annotations()``: re-read codings (and code colours) and redraw the margin bars and
+  tints; call it after adding or removing a coding.
+- ``add_context_menu_provider(fn)``: ``fn(menu: QMenu, selection)`` may add actions to the
+  context menu; ``selection`` is what ``selection_range()`` returns.
+- ``seek(ms)``, ``play_range(start_ms, end_ms)``: move the playhead / play a stretch.
+- ``reload()``: re-read the session if it changed (cheap when nothing did).
+- ``changed``: Qt signal after every edit this editor saved (the feature relays it as the
+  window's ``data_changed``).
+
+Every edit is a QUndoCommand that writes to the database at once; there is no "save".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QShortcut, QUndoStack
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from focusdesk.core.model import Marker
+from focusdesk.core.timefmt import format_ms
+from focusdesk.core.word_align import word_spans
+from focusdesk.store import study, transcripts
+from focusdesk.store.sessions import get_session
+from focusdesk.ui.transcript import commands as cmd
+from focusdesk.ui.transcript import keys
+from focusdesk.ui.transcript.findbar import FindBar, FoundAt
+from focusdesk.ui.transcript.model import TranscriptModel
+from focusdesk.ui.transcript.peaks import load_peaks
+from focusdesk.ui.transcript.player import SessionPlayer, Track
+from focusdesk.ui.transcript.view import TranscriptView
+from focusdesk.ui.transcript.waveform import WaveformStrip
+
+log = logging.getLogger(__name__)
+
+
+class _PeaksRelay(QObject):
+    ready = Signal(int, object)  # offset ms, peaks
+
+
+class TranscriptEditor(QWidget):
+    selection_changed = Signal()
+    changed = Signal()
+
+    def __init__(self, workspace, session_id: int, parent=None, load_audio: bool = True):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.db = workspace.db
+        self.session_id = session_id
+        self.session = get_session(self.db, session_id)
+        self.undo_stack = QUndoStack(self)
+        self.follow = True
+        self._providers: list[Callable] = []
+        self._fingerprint: tuple | None = None
+        self._cancel_peaks = threading.Event()
+        self.destroyed.connect(lambda *_a, ev=self._cancel_peaks: ev.set())
+        self._last_label_s = -1
+
+        self.model = TranscriptModel(self.db, session_id, self)
+        self.view = TranscriptView(self.model, self)
+        self.view.delegate.on_commit = self.edit_text
+        self.view.delegate.on_split = lambda sid, text, pos: self.split(sid, char_pos=pos, text=text)
+        self.waveform = WaveformStrip(self)
+        self.find_bar = FindBar(self)
+        self.find_bar.hide()
+        self.overlay = keys.HelpOverlay(self)
+
+        tracks = []
+        for rec in transcripts.list_recordings(self.db, session_id):
+            path = workspace.resolve(rec.path)
+            if path.is_file():
+                tracks.append(Track(path, rec.offset_ms, rec.duration_ms))
+        self.player = SessionPlayer(tracks, self)
+        self.player.rewind_ms = keys.rewind_ms()
+
+        # --- layout ---
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 2)
+        self.play_button = QToolButton(text="▶ Play")
+        self.play_button.setToolTip(f"Play / pause ({keys.key_text('play_pause')})")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.time_label = QLabel("00:00:00")
+        self.rate_label = QLabel("1.0×")
+        self.follow_box = QCheckBox("Follow")
+        self.follow_box.setChecked(True)
+        self.follow_box.toggled.connect(self.set_follow)
+        help_button = QToolButton(text="Keys…")
+        help_button.clicked.connect(self.overlay.toggle)
+        self.info_label = QLabel()
+        self.info_label.setStyleSheet("color: #777")
+        for w in (self.play_button, self.time_label, self.rate_label, self.follow_box):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.info_label)
+        bar.addWidget(help_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addLayout(bar)
+        lay.addWidget(self.waveform)
+        lay.addWidget(self.find_bar)
+        lay.addWidget(self.view, 1)
+
+        # --- wiring ---
+        self.player.position_changed.connect(self._on_position)
+        self.player.playing_changed.connect(self._on_playing)
+        self.player.rate_changed.connect(lambda r: self.rate_label.setText(f"{r:g}×"))
+        self.player.error.connect(lambda msg: self.info_label.setText(msg))
+        self.waveform.seek_requested.connect(self.seek)
+        self.view.word_clicked.connect(self._on_word_clicked)
+        self.view.selection_moved.connect(self.selection_changed)
+        self.view.split_requested.connect(self._split_at_selection)
+        self.view.speaker_key.connect(self._speaker_key)
+        self.view.context_requested.connect(self._context_menu)
+        self.find_bar.find_changed.connect(self._refind)
+        self.find_bar.go_to.connect(self._go_to_match)
+        self.find_bar.replace_one.connect(self._replace_one)
+        self.find_bar.replace_all.connect(self.replace_all)
+        self.find_bar.closed.connect(self.view.setFocus)
+        self._shortcuts: list[QShortcut] = []
+        self.install_keys()
+
+        self.reload(force=True)
+        self.waveform.set_duration(max(self.player.duration_ms,
+                                       self.model.segments[-1].end_ms if self.model.segments else 0))
+        if not tracks:
+            self.waveform.message = "No audio in this session: import a recording to listen along"
+        elif load_audio:
+            self._load_peaks(tracks)
+            self.player.set_position(0)
+
+    # --- public API ------------------------------------------------------------------------
+
+    def selection_range(self) -> tuple[int, int, int | None] | None:
+        return self.model.selection_range()
+
+    def current_segment_id(self) -> int | None:
+        seg = self.model.segment_at_row(self.view.currentIndex().row())
+        return seg.id if seg else None
+
+    def refresh_annotations(self) -> None:
+        self.model.reload_codings()
+        self._fingerprint = self.model.fingerprint()
+        self.view.viewport().update()
+
+    def add_context_menu_provider(self, fn: Callable) -> None:
+        self._providers.append(fn)
+
+    def seek(self, ms: int) -> None:
+        self.player.set_position(int(ms))
+        if not self.player.has_media:
+            self._on_position(int(ms))
+
+    def play_range(self, start_ms: int, end_ms: int) -> None:
+        self.player.play_range(int(start_ms), int(end_ms))
+
+    def position(self) -> int:
+        return self.player.position()
+
+    def go_to_time(self, ms: int, segment_id: int | None = None) -> None:
+        """Seek to ``ms`` and show the word there selected (a search hit, a coding)."""
+        self.seek(ms)
+        order = self.model.seg_order.get(segment_id) if segment_id is not None else None
+        if order is not None:
+            seg = self.model.segments[order]
+            k = max(0, sum(1 for w in seg.words if w.start_ms <= ms) - 1)
+            pos = (order, k)
+        else:
+            pos = self.model.word_at_time(ms)
+        if pos is None:
+            return
+        self.view.set_selection(pos, pos)
+        index = self.model.index(self.model.seg_row[pos[0]])
+        self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.view.scrollTo(index, TranscriptView.ScrollHint.PositionAtCenter)
+
+    def can_close(self) -> bool:
+        self.view.setFocus()  # commits an open inline edit
+        return True
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def reload(self, force: bool = False) -> None:
+        """Re-read the session when it changed (a running transcription adds segments)."""
+        fp = self.model.fingerprint()
+        if not force and fp == self._fingerprint:
+            return
+        self._fingerprint = fp
+        current = self.current_segment_id()
+        scroll = self.view.verticalScrollBar().value()
+        editing = self.view.is_editing()
+        self.view.delegate.set_width(self.view.viewport().width())
+        changed = self.model.load()
+        if len(changed) == len(self.model.rows) or not changed:
+            self.view.viewport().update()
+        if changed:
+            self.view.delegate.forget([self.model.segments[self.model.rows[r].seg].id for r in changed
+                                       if self.model.rows[r].kind == "segment"])
+            self.view.scheduleDelayedItemsLayout()
+        if current is not None and current in self.model.seg_order and not editing:
+            row = self.model.seg_row[self.model.seg_order[current]]
+            self.view.selectionModel().setCurrentIndex(self.model.index(row),
+                                                       QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.view.verticalScrollBar().setValue(scroll)
+        self.waveform.set_boundaries([s.start_ms for s in self.model.segments])
+        self.waveform.set_markers([(m.ms, m.tag or m.guide_item_key or "") for m in self.model.markers])
+        n_words = sum(len(s.words) for s in self.model.segments)
+        self.info_label.setText(f"{len(self.model.segments)} turns, {n_words} words")
+        if self.find_bar.isVisible():
+            self._refind()
+
+    def after_change(self) -> None:
+        """Called by every undo command after it wrote to the database."""
+        self.reload(force=True)
+        self.changed.emit()
+
+    def _load_peaks(self, tracks: list[Track]) -> None:
+        relay = _PeaksRelay(self)
+        relay.ready.connect(lambda offset, peaks: self.waveform.set_peaks(offset, peaks))
+        self._relay = relay
+        cancel = self._cancel_peaks
+
+        def work() -> None:
+            for t in tracks:
+                try:
+                    peaks = load_peaks(t.path, cancelled=cancel.is_set)
+                except InterruptedError:
+                    return
+                except Exception as exc:  # a damaged file must not take the editor down
+                    log.warning("waveform for %s failed: %s", Path(t.path).name, exc)
+                    continue
+                if cancel.is_set():
+                    return
+                try:
+                    relay.ready.emit(t.offset_ms, peaks)
+                except RuntimeError:  # the editor was closed meanwhile
+                    return
+
+        self._peaks_thread = threading.Thread(target=work, name="peaks", daemon=True)
+        self._peaks_thread.start()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        self._cancel_peaks.set()
+        self.player.stop()
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def install_keys(self) -> None:
+        for sc in self._shortcuts:
+            sc.setEnabled(False)
+            sc.deleteLater()
+        self._shortcuts = []
+        handlers = {
+            "play_pause": self.toggle_play,
+            "back": lambda: self.player.step(-keys.step_ms()),
+            "forward": lambda: self.player.step(keys.step_ms()),
+            "slower": self.player.slower,
+            "faster": self.player.faster,
+            "marker": self.insert_marker,
+            "play_selection": self.play_selection,
+            "merge_next": self.merge_with_next,
+            "follow": lambda: self.follow_box.setChecked(not self.follow_box.isChecked()),
+            "find": self.open_find,
+            "undo": self.undo_stack.undo,
+            "redo": self.undo_stack.redo,
+            "help": self.overlay.toggle,
+        }
+        for action in keys.ACTIONS:
+            for seq in keys.keys_for(action.name):
+                sc = QShortcut(seq, self)
+                sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                sc.activated.connect(handlers[action.name])
+                self._shortcuts.append(sc)
+        self.player.rewind_ms = keys.rewind_ms()
+
+    # --- playback and follow mode ----------------------------------------------------------
+
+    def toggle_play(self) -> None:
+        if self.overlay.isVisible():
+            self.overlay.hide()
+        self.player.toggle()
+
+    def play_selection(self) -> None:
+        rng = self.selection_range()
+        if rng is not None:
+            self.play_range(rng[0], rng[1])
+
+    def set_follow(self, on: bool) -> None:
+        self.follow = on
+        if not on and self.model.current is not None:
+            old, self.model.current = self.model.current, None
+            self.view.update_segment(old[0])
+
+    def _on_playing(self, playing: bool) -> None:
+        self.play_button.setText("❚❚ Pause" if playing else "▶ Play")
+
+    def _on_word_clicked(self, order: int, word: int) -> None:
+        self.seek(self.model.word_time((order, word))[0])
+
+    def _on_position(self, ms: int) -> None:
+        self.waveform.set_position(ms)
+        second = ms // 1000
+        if second != self._last_label_s:
+            self._last_label_s = second
+            self.time_label.setText(format_ms(ms))
+        if not self.follow or not self.model.segments:
+            return
+        pos = self.model.word_at_time(ms)
+        old = self.model.current
+        if pos == old:
+            return
+        self.model.current = pos
+        if old is not None:
+            self.view.update_segment(old[0])
+        if pos is None:
+            return
+        self.view.update_segment(pos[0])
+        if old is None or old[0] != pos[0]:
+            self._keep_in_view(pos[0])
+
+    def _keep_in_view(self, order: int) -> None:
+        if self.view.is_editing():
+            return
+        index = self.model.index(self.model.seg_row[order])
+        if self.view.currentIndex() != index:
+            self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        rect = self.view.visualRect(index)
+        if not self.view.viewport().rect().contains(rect):
+            self.view.scrollTo(index, TranscriptView.ScrollHint.PositionAtCenter)
+
+    # --- edits -----------------------------------------------------------------------------
+
+    def push(self, command: cmd._Command) -> bool:
+        """Run an edit (saved at once) and put it on the undo stack; errors are shown, not raised."""
+        try:
+            command.apply()
+        except (ValueError, LookupError) as exc:
+            self._warn(str(exc))
+            return False
+        self.undo_stack.push(command)
+        return True
+
+    def _warn(self, text: str) -> None:
+        self.info_label.setText(text)
+        if self.isVisible() and not getattr(self, "quiet", False):
+            QMessageBox.warning(self, "Transcript", text)
+
+    def edit_text(self, segment_id: int, text: str) -> bool:
+        return self.push(cmd.EditTextCommand(self, segment_id, text))
+
+    def split(self, segment_id: int, char_pos: int | None = None, text: str | None = None,
+              word_index: int | None = None) -> bool:
+        return self.push(cmd.SplitCommand(self, segment_id, char_pos=char_pos, text=text, word_index=word_index))
+
+    def merge(self, first_id: int, second_id: int) -> bool:
+        return self.push(cmd.MergeCommand(self, first_id, second_id))
+
+    def merge_with_next(self) -> None:
+        seg_id = self.current_segment_id()
+        if seg_id is None:
+            return
+        order = self.model.seg_order[seg_id]
+        if order + 1 < len(self.model.segments):
+            self.merge(seg_id, self.model.segments[order + 1].id)
+
+    def _split_at_selection(self) -> None:
+        sel = self.model.selected_positions()
+        if sel is None:
+            return
+        seg = self.model.segments[sel[0][0]]
+        if seg.words:
+            self.split(seg.id, word_index=sel[0][1])
+        else:
+            spans = word_spans(seg.text)
+            if sel[0][1] < len(spans):
+                self.split(seg.id, char_pos=spans[sel[0][1]][0])
+
+    def set_speaker(self, segment_ids: list[int], speaker_id: int | None) -> bool:
+        return self.push(cmd.SetSpeakerCommand(self, segment_ids, speaker_id))
+
+    def new_speaker(self, segment_ids: list[int], label: str | None = None) -> bool:
+        return self.push(cmd.NewSpeakerCommand(self, self.session_id, segment_ids, label))
+
+    def rename_speaker(self, speaker_id: int, label: str) -> bool:
+        if not label.strip():
+            self._warn("A speaker label cannot be empty.")
+            return False
+        return self.push(cmd.RenameSpeakerCommand(self, self.session_id, speaker_id, label.strip()))
+
+    def merge_speakers(self, source_ids: list[int], target_id: int) -> bool:
+        return self.push(cmd.MergeSpeakersCommand(self, self.session_id, source_ids, target_id))
+
+    def assign_speaker(self, speaker_id: int, participant_id: int | None = None,
+                       facilitator_id: int | None = None) -> bool:
+        return self.push(cmd.AssignSpeakerCommand(self, self.session_id, speaker_id, participant_id, facilitator_id))
+
+    def insert_marker(self, ms: int | None = None, tag: str = "marker", note: str | None = None) -> bool:
+        ms = self.player.position() if ms is None else int(ms)
+        ok = self.push(cmd.AddMarkerCommand(self, Marker(session_id=self.session_id, ms=ms, tag=tag, note=note)))
+        if ok:
+            self.info_label.setText(f"Marker at {format_ms(ms)}")
+        return ok
+
+    def replace_all(self, find: str, replacement: str, case_sensitive: bool = False,
+                    whole_word: bool = False) -> int:
+        command = cmd.ReplaceAllCommand(self, self.session_id, find, replacement, case_sensitive, whole_word)
+        try:
+            command.apply()
+        except (ValueError, LookupError) as exc:
+            self._warn(str(exc))
+            return 0
+        if not command.before:  # nothing matched: no empty step on the undo stack
+            self.info_label.setText("Nothing to replace.")
+            return 0
+        self.undo_stack.push(command)
+        self.info_label.setText(f"Replaced in {len(command.before)} turn(s).")
+        return len(command.before)
+
+    def _speaker_key(self, n: int) -> None:
+        seg_id = self.current_segment_id()
+        if seg_id is not None and n < len(self.model.speaker_order):
+            self.set_speaker(self._selected_segment_ids() or [seg_id], self.model.speaker_order[n])
+
+    def _selected_segment_ids(self) -> list[int]:
+        sel = self.model.selected_positions()
+        if sel is None:
+            return []
+        return [self.model.segments[o].id for o in range(sel[0][0], sel[1][0] + 1)]
+
+    # --- find ------------------------------------------------------------------------------
+
+    def open_find(self) -> None:
+        sel = self.model.selected_positions()
+        text = ""
+        if sel is not None and sel[0] == sel[1]:
+            seg = self.model.segments[sel[0][0]]
+            spans = word_spans(seg.text)
+            if sel[0][1] < len(spans) and len(spans) == len(seg.words or spans):
+                text = seg.text[slice(*spans[sel[0][1]])].strip(".,;:!?\"'")
+        self.find_bar.open_bar(text)
+        self._refind()
+
+    def _refind(self) -> None:
+        seg_id = self.current_segment_id()
+        order = self.model.seg_order.get(seg_id, 0) if seg_id is not None else 0
+        self.find_bar.search([s.text for s in self.model.segments], order)
+
+    def _positions_for(self, found: FoundAt) -> tuple[tuple[int, int], tuple[int, int]]:
+        seg = self.model.segments[found.order]
+        spans = word_spans(seg.text)
+        first = next((i for i, (s, e) in enumerate(spans) if e > found.start), 0)
+        last = next((i for i, (s, e) in reversed(list(enumerate(spans))) if s < found.end), first)
+        n = max(1, len(seg.words) if seg.words else len(spans))
+        first, last = min(first, n - 1), min(last, n - 1)
+        return (found.order, first), (found.order, last)
+
+    def _go_to_match(self, found: FoundAt) -> None:
+        a, b = self._positions_for(found)
+        self.view.set_selection(a, b)
+        index = self.model.index(self.model.seg_row[found.order])
+        self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.view.scrollTo(index, TranscriptView.ScrollHint.EnsureVisible)
+
+    def _replace_one(self, found: FoundAt, replacement: str) -> None:
+        seg = self.model.segments[found.order]
+        text = seg.text[:found.start] + replacement + seg.text[found.end:]
+        if self.edit_text(seg.id, text):
+            self.find_bar.index -= 1
+            self._refind()
+            self.find_bar.next()
+
+    # --- context menu ----------------------------------------------------------------------
+
+    def _context_menu(self, global_pos, word_pos) -> None:
+        menu = self.build_context_menu(word_pos)
+        menu.exec(global_pos)
+
+    def build_context_menu(self, word_pos=None) -> QMenu:
+        menu = QMenu(self)
+        seg_id = self.current_segment_id()
+        seg = transcripts.get_segment(self.db, seg_id) if seg_id is not None else None
+        rng = self.selection_range()
+        if rng is not None:
+            menu.addAction(f"Play selection ({format_ms(rng[0])}–{format_ms(rng[1])})",
+                           lambda: self.play_range(rng[0], rng[1]))
+        if seg is not None:
+            menu.addAction("Play from this turn", lambda: (self.seek(seg.start_ms), self.player.play(rewind=False)))
+            menu.addAction("Edit text\tEnter", lambda: self.view.edit_row(self.view.currentIndex().row()))
+            if word_pos is not None and word_pos[1] > 0 and seg.words:
+                menu.addAction("Split before this word\tCtrl+Enter",
+                               lambda: self.split(seg.id, word_index=word_pos[1]))
+            order = self.model.seg_order[seg.id]
+            if order > 0:
+                prev_id = self.model.segments[order - 1].id
+                menu.addAction("Merge with previous turn", lambda: self.merge(prev_id, seg.id))
+            if order + 1 < len(self.model.segments):
+                menu.addAction("Merge with next turn\tCtrl+M", lambda: self.merge(seg.id, self.model.segments[order + 1].id))
+            self._speaker_menu(menu, seg)
+        menu.addSeparator()
+        menu.addAction(f"Insert marker at {format_ms(self.player.position())}\tCtrl+J", self.insert_marker)
+        for fn in self._providers:
+            try:
+                fn(menu, rng)
+            except Exception:  # a broken provider must not break the editor's menu
+                log.exception("context menu provider failed")
+        return menu
+
+    def _speaker_menu(self, menu: QMenu, seg) -> None:
+        ids = self._selected_segment_ids() or [seg.id]
+        sp_menu = menu.addMenu("Speaker of this turn")
+        for n, sp_id in enumerate(self.model.speaker_order):
+            act = QAction(self.model.speaker_name(sp_id), sp_menu)
+            if n < 9:
+                act.setShortcut(f"Ctrl+{n + 1}")
+            act.setCheckable(True)
+            act.setChecked(sp_id == seg.speaker_id)
+            act.triggered.connect(lambda _c=False, s=sp_id: self.set_speaker(ids, s))
+            sp_menu.addAction(act)
+        sp_menu.addSeparator()
+        sp_menu.addAction("New speaker…", lambda: self._ask_new_speaker(ids))
+        if seg.speaker_id is None:
+            return
+        name = self.model.speaker_name(seg.speaker_id)
+        menu.addAction(f"Rename speaker “{name}”…", lambda: self._ask_rename(seg.speaker_id))
+        merge_menu = menu.addMenu(f"Merge “{name}” into")
+        for sp_id in self.model.speaker_order:
+            if sp_id != seg.speaker_id:
+                merge_menu.addAction(self.model.speaker_name(sp_id),
+                                     lambda s=sp_id: self.merge_speakers([seg.speaker_id], s))
+        assign = menu.addMenu(f"“{name}” is")
+        members = set(self.session.participant_ids) if self.session else set()
+        parts = study.list_participants(self.db)
+        for p in sorted(parts, key=lambda p: (p.id not in members, p.code)):
+            assign.addAction(p.code + ("" if p.id in members else " (not in this session)"),
+                             lambda pid=p.id: self.assign_speaker(seg.speaker_id, participant_id=pid))
+        facs = study.list_facilitators(self.db)
+        if facs:
+            assign.addSeparator()
+            for f in facs:
+                assign.addAction(f"{f.name} (facilitator)",
+                                 lambda fid=f.id: self.assign_speaker(seg.speaker_id, facilitator_id=fid))
+        assign.addSeparator()
+        assign.addAction("Nobody (show the label)", lambda: self.assign_speaker(seg.speaker_id))
+
+    def _ask_rename(self, speaker_id: int) -> None:
+        sp = transcripts.get_speaker(self.db, speaker_id)
+        label, ok = QInputDialog.getText(self, "Rename speaker",
+                                         "New label (an existing label merges the two speakers):", text=sp.label)
+        if ok:
+            self.rename_speaker(speaker_id, label)
+
+    def _ask_new_speaker(self, segment_ids: list[int]) -> None:
+        label, ok = QInputDialog.getText(self, "New speaker", "Label (leave empty for the next S<n>):")
+        if ok:
+            self.new_speaker(segment_ids, label.strip() or None)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.overlay.isVisible():
+            self.overlay.setGeometry(self.rect())
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        QTimer.singleShot(0, self.view.setFocus)
