@@ -81,10 +81,13 @@ def _bad_files(tmp_path):
     corrupt = tmp_path / "corrupt.flac"
     corrupt.write_bytes((AUDIO / "jfk.flac").read_bytes()[:64] + bytes(np.random.default_rng(1)
                                                                        .integers(0, 256, 50000, dtype=np.uint8)))
+    silent_corrupt = tmp_path / "no-frames.flac"  # header fine, no packet decodes at all
+    silent_corrupt.write_bytes((AUDIO / "jfk.flac").read_bytes()[:64] + bytes(
+        np.random.default_rng(0).integers(0, 256, 40000, dtype=np.uint8)))
     odd = tmp_path / "odd-codec.wav"
     pcm = (AUDIO / "telephone-2spk.wav").read_bytes()
     odd.write_bytes(pcm[:20] + (0x5A5A).to_bytes(2, "little") + pcm[22:])  # unknown format tag
-    return {"empty": empty, "text": text, "corrupt": corrupt, "odd codec": odd,
+    return {"empty": empty, "text": text, "corrupt": corrupt, "no frames": silent_corrupt, "odd codec": odd,
             "missing": tmp_path / "nope.wav"}
 
 

@@ -43,13 +43,13 @@ def check_samples(samples: np.ndarray) -> np.ndarray:
 def _open(path: Path):
     import av
 
-    probe_audio(path)  # clear errors for missing, empty, non-audio files
+    info = probe_audio(path)  # clear errors for missing, empty, non-audio files
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise AudioFileError(f"{path.name} is not a readable audio file ({exc.__class__.__name__}); "
                              "convert it to WAV or FLAC and try again.") from exc
-    return container
+    return container, info
 
 
 def stream_audio(path: Path | str, *, channel: int | None = None, start_s: float = 0.0,
@@ -63,7 +63,8 @@ def stream_audio(path: Path | str, *, channel: int | None = None, start_s: float
     import av
 
     path = Path(path)
-    container = _open(path)
+    container, info = _open(path)
+    produced = 0
     try:
         stream = container.streams.audio[0]
         n_channels = stream.codec_context.channels or 1
@@ -120,10 +121,12 @@ def stream_audio(path: Path | str, *, channel: int | None = None, start_s: float
                 pending_n += len(samples)
                 while pending_n >= block:
                     joined = np.concatenate(pending)
+                    produced += block
                     yield check_samples(joined[:block])
                     rest = joined[block:]
                     pending, pending_n = ([rest], len(rest)) if len(rest) else ([], 0)
-        if good == 0 and bad:
+        promised_s = info.duration_ms / 1000 - start_s  # what the header says is there
+        if (good == 0 and bad) or (produced + pending_n == 0 and promised_s > 0.5):
             raise AudioFileError(f"{path.name} could not be decoded: its audio data is damaged or "
                                  "in an unsupported codec.")
         if pending_n:

@@ -1,0 +1,224 @@
+"""transcribe, transcribe-file and models commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from focusdesk.commands._common import print_table
+from focusdesk.core.timefmt import format_ms
+from focusdesk.transcribe.types import DEFAULT_MODEL, ENGINES, Settings
+
+
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=ENGINES, default="auto",
+                   help="faster (faster-whisper, default for CTranslate2 models) or openai (openai-whisper)")
+    p.add_argument("--model", default=DEFAULT_MODEL,
+                   help=f"model name or path (default: the bundled {DEFAULT_MODEL}); see: focusdesk models list")
+    p.add_argument("--language", default=None, help="language code, e.g. en (default: detect)")
+    p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
+    p.add_argument("--compute-type", default="auto", help="faster engine: int8, float32, float16 ...")
+    p.add_argument("--beam-size", type=int, default=5)
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: the engine's)")
+    p.add_argument("--no-vad", action="store_true", help="do not skip non-speech (not recommended)")
+    p.add_argument("--window", type=float, default=300.0, metavar="SECONDS",
+                   help="audio processed at once; memory grows with it (default 300)")
+    p.add_argument("--per-channel", action="store_true",
+                   help="transcribe each channel on its own (one speaker per channel)")
+
+
+def _settings(args) -> Settings:
+    return Settings(engine=args.engine, model=args.model, language=args.language, device=args.device,
+                    compute_type=args.compute_type, beam_size=args.beam_size, threads=args.threads,
+                    vad=not args.no_vad, window_s=args.window, per_channel=args.per_channel,
+                    vocabulary=[v.strip() for v in (getattr(args, "vocabulary", "") or "").split(",")
+                                if v.strip()])
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("transcribe", help="transcribe a session's recordings into the study "
+                       "(resumes after an interruption)")
+    p.add_argument("session", help="session name")
+    _engine_options(p)
+    p.add_argument("--vocabulary", default="", help="comma-separated names and jargon for the prompt "
+                   "(added to the study's vocabulary and site names)")
+    p.add_argument("--restart", action="store_true",
+                   help="discard this session's Whisper segments and transcribe from the start")
+    p.set_defaults(func=transcribe_cmd)
+
+    p = sub.add_parser("transcribe-file", help="print the transcript of an audio file (no study needed)")
+    p.add_argument("file", type=Path)
+    _engine_options(p)
+    p.add_argument("--vocabulary", default="")
+    p.add_argument("--channel", type=int, default=None, help="transcribe only this channel (1-based)")
+    p.add_argument("--format", choices=["txt", "json", "vtt"], default="txt")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=transcribe_file_cmd)
+
+    p = sub.add_parser("models", help="list or download Whisper models")
+    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    s.add_parser("list", help="models available offline").set_defaults(func=models_list)
+    d = s.add_parser("download", help="download a model by name (needs the internet, once)")
+    d.add_argument("name", help="e.g. small, base.en, large-v3")
+    d.set_defaults(func=models_download)
+
+
+def _job_error(exc: Exception) -> int:
+    from focusdesk.jobs.runner import JobCancelled, JobCrashed
+
+    if isinstance(exc, JobCancelled):
+        print("focusdesk: cancelled", file=sys.stderr)
+        return 130
+    if isinstance(exc, JobCrashed):
+        print(f"focusdesk: {exc} What was transcribed so far is kept.", file=sys.stderr)
+        return 1
+    print(f"focusdesk: {exc}", file=sys.stderr)
+    return 2
+
+
+def transcribe_cmd(args, ctx) -> int:
+    from focusdesk.jobs.runner import JobCancelled, JobCrashed, JobError, run_job
+    from focusdesk.store import sessions
+    from focusdesk.transcribe.job import WORKER
+    from focusdesk.transcribe.progressbar import ProgressBar
+    from focusdesk.transcribe.service import SessionTranscription, low_confidence_words
+
+    ws = ctx.open()
+    session = sessions.session_by_name(ws.db, args.session)
+    job = SessionTranscription(ws, session.id, _settings(args), restart=args.restart)
+    for note in job.skipped:
+        print(f"Skipped {note}.")
+    if not job.tasks:
+        print(f"Nothing to transcribe in {session.name}. Use --restart to transcribe it again.")
+        return 0
+    if job.resumed:
+        where = ", ".join(f"{Path(t.recording.path).name} at {format_ms(t.start_ms)}"
+                          for t in job.tasks if t.start_ms)
+        print(f"Resuming after the last stored segment: {where}")
+    bar = ProgressBar()
+    low = 0
+
+    def on_segment(seg) -> None:
+        nonlocal low
+        low += len(low_confidence_words(seg))
+
+    job.on_segment = on_segment
+
+    def handle(message: dict) -> None:
+        job.handle(message)
+        bar.message(message)
+
+    try:
+        run_job(WORKER, job.params(), handle)
+    except (JobError, JobCrashed, JobCancelled, KeyboardInterrupt) as exc:
+        bar.close()
+        job.finish(exc)
+        if isinstance(exc, KeyboardInterrupt):
+            print(f"focusdesk: interrupted; {job.stored} segment(s) stored. Run the same command "
+                  "again to resume.", file=sys.stderr)
+            return 130
+        return _job_error(exc)
+    bar.close()
+    job.finish(None)
+    info = job.engine_info
+    print(f"Transcribed {session.name}: {job.stored} segment(s) with {info.get('engine')} / "
+          f"{info.get('model')}; {low} low-confidence word(s) to review.")
+    return 0
+
+
+def transcribe_file_cmd(args, ctx) -> int:
+    from focusdesk.audio.probe import probe_audio
+    from focusdesk.jobs.runner import JobCancelled, JobCrashed, JobError, run_job
+    from focusdesk.transcribe.job import WORKER
+    from focusdesk.transcribe.progressbar import ProgressBar
+
+    settings = _settings(args)
+    info = probe_audio(args.file)
+    if args.channel is not None:
+        if not 1 <= args.channel <= info.channels:
+            raise ValueError(f"{args.file.name} has {info.channels} channel(s); --channel must be "
+                             f"between 1 and {info.channels}.")
+        channels: list[int | None] = [args.channel - 1]
+    elif settings.per_channel and info.channels > 1:
+        channels = list(range(info.channels))
+    else:
+        channels = [None]
+    tasks = [{"path": str(args.file), "channel": ch, "start_s": 0.0,
+              "duration_s": info.duration_ms / 1000} for ch in channels]
+    segments: list[dict] = []
+    result: dict = {"file": str(args.file), "duration_ms": info.duration_ms}
+    bar = ProgressBar() if not args.quiet else None
+
+    def handle(m: dict) -> None:
+        if m["type"] == "segment":
+            segments.append(m)
+        elif m["type"] == "engine":
+            result.update(engine=m["engine"], model=m["model"])
+        elif m["type"] == "language":
+            result["language"] = m["language"]
+        if bar:
+            bar.message(m)
+
+    try:
+        run_job(WORKER, {"settings": settings.to_dict(), "tasks": tasks}, handle)
+    except (JobError, JobCrashed, JobCancelled) as exc:
+        if bar:
+            bar.close()
+        return _job_error(exc)
+    if bar:
+        bar.close()
+    for m in segments:
+        m["channel"] = channels[m["task"]]
+    segments.sort(key=lambda m: (m["start"], m["task"]))
+    print(render(segments, args.format, result, multi=len(channels) > 1), end="")
+    return 0
+
+
+def _label(m: dict, multi: bool) -> str:
+    return f"[channel {m['channel'] + 1}] " if multi and m.get("channel") is not None else ""
+
+
+def _vtt_time(seconds: float) -> str:
+    return format_ms(int(round(seconds * 1000)), millis=True)
+
+
+def render(segments: list[dict], fmt: str, info: dict, multi: bool = False) -> str:
+    if fmt == "json":
+        out = dict(info, segments=[{
+            "start": round(m["start"], 3), "end": round(m["end"], 3), "text": m["text"],
+            "channel": m.get("channel"),
+            "words": [{"start": round(w[0], 3), "end": round(w[1], 3), "word": w[2],
+                       "probability": round(w[3], 4)} for w in m["words"]]} for m in segments])
+        return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "vtt":
+        lines = ["WEBVTT", ""]
+        for m in segments:
+            lines += [f"{_vtt_time(m['start'])} --> {_vtt_time(m['end'])}",
+                      _label(m, multi) + m["text"], ""]
+        return "\n".join(lines)
+    return "".join(f"{_label(m, multi)}{m['text']}\n" for m in segments)
+
+
+def models_list(args, ctx) -> int:
+    from focusdesk.transcribe.models import cache_root, list_models
+
+    rows = []
+    for ref in list_models():
+        lang = "English" if ref.english_only else "multilingual"
+        rows.append([ref.name, f"{ref.size_bytes / 1e6:.0f} MB", ",".join(ref.engines), lang,
+                     ref.source, str(ref.path)])
+    print_table(rows, ["model", "size", "engines", "language", "source", "path"])
+    print(f"\nModel cache: {cache_root()}. Get more with: focusdesk models download NAME (needs the "
+          "internet once).")
+    return 0
+
+
+def models_download(args, ctx) -> int:
+    from focusdesk.transcribe.models import download_model
+
+    print(f"Downloading {args.name} from huggingface.co …", file=sys.stderr)
+    ref = download_model(args.name)
+    print(f"Downloaded {ref.name} to {ref.path} ({ref.size_bytes / 1e6:.0f} MB)")
+    return 0

@@ -1,0 +1,213 @@
+"""Transcribing a session into the study through the job runner: storage, resume after a kill,
+no network, and the CLI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import AUDIO, ROOT
+
+from focusdesk import cli
+from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
+from focusdesk.jobs.runner import JobCrashed, run_job
+from focusdesk.store import sessions, transcripts
+from focusdesk.store.media import import_audio_file
+from focusdesk.transcribe.guards import norm
+from focusdesk.transcribe.job import WORKER
+from focusdesk.transcribe.service import (
+    SessionTranscription,
+    list_runs,
+    low_confidence_words,
+    transcribe_session,
+)
+from focusdesk.transcribe.types import Settings
+
+PHRASES = ["ask not what your country can do for you", "excuse me", "painful to myself",
+           "diane in new jersey", "confused complaint against the wizard"]
+
+
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory):
+    """~70 s of real speech with known phrases, each once."""
+    gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    parts = [decode_audio(AUDIO / "jfk.flac"), gap, decode_audio(AUDIO / "librispeech-2412-153948-0000.flac"),
+             gap, decode_audio(AUDIO / "telephone-2spk.wav"), gap,
+             decode_audio(AUDIO / "stereo-2spk.wav", channel=0), gap]
+    path = tmp_path_factory.mktemp("clips") / "session.flac"
+    sf.write(path, np.concatenate(parts), SAMPLE_RATE)
+    return path
+
+
+def session_text(db, session_id) -> str:
+    return norm(" ".join(s.text for s in transcripts.list_segments(db, session_id)))
+
+
+def assert_clean(db, session_id):
+    segs = transcripts.list_segments(db, session_id)
+    text = session_text(db, session_id)
+    for phrase in PHRASES:
+        assert text.count(phrase) == 1, (phrase, text)
+    for a, b in zip(segs, segs[1:]):
+        assert b.start_ms >= a.end_ms - 10, (a.text, b.text)
+    return segs
+
+
+def test_session_recordings_are_stored_on_the_session_timeline(seeded):
+    ws = seeded
+    sid = sessions.session_by_name(ws.db, "Focus group 1").id
+    import_audio_file(ws, sid, AUDIO / "jfk.flac")
+    rec2 = import_audio_file(ws, sid, AUDIO / "librispeech-2412-153948-0000.flac")
+    progress = []
+    job = transcribe_session(ws, sid, Settings(), on_message=lambda m: m["type"] == "progress"
+                             and progress.append(m["fraction"]))
+    segs = transcripts.list_segments(ws.db, sid)
+    assert all(s.source == "whisper" and s.words for s in segs)
+    second = [s for s in segs if s.recording_id == rec2.id]
+    assert second and all(s.start_ms >= rec2.offset_ms == 11000 for s in second)
+    assert all(s.start_ms <= w.start_ms <= w.end_ms <= s.end_ms + 20 for s in segs for w in s.words)
+    assert "excuse me" in session_text(ws.db, sid)
+    assert progress[-1] == 1.0 and progress == sorted(progress)
+    runs = list_runs(ws, sid)
+    assert [(r["status"], r["engine"], r["model"], r["language"]) for r in runs] == \
+        [("done", "faster", "tiny.en", "en")] * 2
+    assert '"beam_size": 5' in runs[0]["settings"] and '"compute_type": "int8"' in runs[0]["settings"]
+    # the vocabulary prompt is opt-in: none unless the study lists words
+    assert job.params()["settings"]["vocabulary"] == []
+    from focusdesk.store import study
+
+    study.update_settings(ws.db, transcription_vocabulary=["CBT"])
+    assert job.params()["settings"]["vocabulary"] == ["CBT", "Site A", "Site B"]
+    low = [w for s in segs for w in low_confidence_words(s)]
+    assert all(w.probability < 0.5 for w in low)
+    # a second run finds nothing to do
+    again = SessionTranscription(ws, sid, Settings())
+    assert again.tasks == [] and len(again.skipped) == 2
+
+
+def test_killed_job_resumes_without_missing_or_duplicated_segments(seeded, long_clip):
+    ws = seeded
+    sid = sessions.session_by_name(ws.db, "Interview 1").id
+    rec = import_audio_file(ws, sid, long_clip)
+    settings = Settings(window_s=30)
+    job = SessionTranscription(ws, sid, settings)
+    pid = {}
+
+    def handle(m):
+        job.handle(m)
+        if m["type"] == "started":
+            pid["child"] = m["pid"]
+        if m["type"] == "segment" and job.stored == 1:
+            os.kill(pid["child"], signal.SIGKILL)  # like an out-of-memory kill
+
+    with pytest.raises(JobCrashed, match="SIGKILL"):
+        run_job(WORKER, job.params(), handle)
+    job.finish(JobCrashed("killed"))
+    stored = transcripts.list_segments(ws.db, sid)
+    assert stored and "diane in new jersey" not in session_text(ws.db, sid)  # stopped early
+    assert list_runs(ws, sid)[0]["status"] == "failed"
+    resumed = SessionTranscription(ws, sid, settings)
+    assert resumed.resumed and resumed.tasks[0].start_ms == max(s.end_ms for s in stored) - rec.offset_ms
+    transcribe_session(ws, sid, settings)
+    assert len(transcripts.list_segments(ws.db, sid)) > len(stored)
+    assert_clean(ws.db, sid)
+    assert [r["status"] for r in list_runs(ws, sid)] == ["failed", "done"]
+
+
+def test_per_channel_recordings_get_one_speaker_per_channel(seeded):
+    ws = seeded
+    sid = sessions.session_by_name(ws.db, "Interview 1").id
+    import_audio_file(ws, sid, AUDIO / "stereo-2spk.wav")
+    transcribe_session(ws, sid, Settings(per_channel=True))
+    segs = transcripts.list_segments(ws.db, sid)
+    names = transcripts.speaker_names(ws.db, sid)
+    by_channel = {s.channel: (names[s.speaker_id], norm(s.text)) for s in segs}
+    assert by_channel[0][0] == "S1" and "wizard" in by_channel[0][1]
+    assert by_channel[1][0] == "S2" and "horizon" in by_channel[1][1]
+
+
+def test_no_network_connection_is_opened_by_either_engine(seeded, monkeypatch, tmp_path):
+    log = tmp_path / "network.log"
+    monkeypatch.setenv("FOCUSDESK_FORBID_NETWORK", "1")
+    monkeypatch.setenv("FOCUSDESK_NETWORK_LOG", str(log))
+    monkeypatch.setenv("FOCUSDESK_CACHE", str(tmp_path / "fresh-cache"))  # conversion included
+    ws = seeded
+    sid = sessions.session_by_name(ws.db, "Focus group 1").id
+    import_audio_file(ws, sid, AUDIO / "jfk.flac")
+    for engine in ("faster", "openai"):
+        transcribe_session(ws, sid, Settings(engine=engine, beam_size=1), restart=True)
+        assert "ask not what your country" in session_text(ws.db, sid)
+    assert not log.exists(), log.read_text()
+
+
+def test_cli_transcribe_file_offline_prints_the_sentence(tmp_path):
+    env = dict(os.environ, FOCUSDESK_FORBID_NETWORK="1", FOCUSDESK_NETWORK_LOG=str(tmp_path / "net.log"))
+    for engine in ("faster", "openai"):
+        out = subprocess.run([sys.executable, "-m", "focusdesk", "transcribe-file",
+                              str(AUDIO / "jfk.flac"), "--engine", engine, "--beam-size", "1"],
+                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert "ask not what your country can do for you" in out.stdout
+        assert "100%" in out.stderr
+    assert not (tmp_path / "net.log").exists()
+
+
+def test_cli_transcribe_file_formats(capsys):
+    assert cli.main(["transcribe-file", str(AUDIO / "stereo-2spk.wav"), "--per-channel",
+                     "--format", "vtt", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("WEBVTT") and "[channel 2] The horizon" in out and " --> " in out
+    assert cli.main(["transcribe-file", str(AUDIO / "jfk.flac"), "--format", "json", "-q"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["engine"] == "faster" and data["language"] == "en"
+    assert data["segments"][0]["words"][0]["probability"] > 0
+
+
+def test_cli_bad_inputs_give_clear_errors(tmp_path, capsys):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio\n" * 50)
+    corrupt = []
+    for seed in (0, 1):  # 0: no packet decodes at all; 1: the demuxer gives up
+        corrupt.append(tmp_path / f"corrupt{seed}.flac")
+        corrupt[-1].write_bytes((AUDIO / "jfk.flac").read_bytes()[:64] + np.random.default_rng(seed)
+                                .integers(0, 256, 40000, dtype=np.uint8).tobytes())
+    odd = tmp_path / "odd-codec.wav"  # a WAV whose format tag no decoder knows
+    pcm = (AUDIO / "telephone-2spk.wav").read_bytes()
+    odd.write_bytes(pcm[:20] + (0x5A5A).to_bytes(2, "little") + pcm[22:])
+    for path in (empty, text, *corrupt, odd, tmp_path / "missing.wav"):
+        rc = cli.main(["transcribe-file", str(path), "-q"])
+        err = capsys.readouterr().err
+        assert rc == 2, (path, err)
+        assert err.startswith("focusdesk: ") and "Traceback" not in err
+    rc = cli.main(["transcribe-file", str(AUDIO / "jfk.flac"), "--model", "small", "-q"])
+    assert rc == 2 and "focusdesk models download small" in capsys.readouterr().err
+
+
+def test_cli_transcribe_session_progress_and_resume_message(seeded, capsys):
+    ws = seeded
+    sid = sessions.session_by_name(ws.db, "Focus group 1").id
+    import_audio_file(ws, sid, AUDIO / "jfk.flac")
+    # pretend an earlier run was killed after the first sentence
+    SessionTranscription(ws, sid, Settings())  # plan only
+    from focusdesk.core.model import Segment
+
+    rec = transcripts.list_recordings(ws.db, sid)[0]
+    transcripts.add_segment(ws.db, Segment(sid, 0, 8060, "And so, my fellow Americans ask not what "
+                                           "your country can do for you", recording_id=rec.id))
+    args = ["--workspace", str(ws.root), "transcribe", "Focus group 1"]
+    ws.close()
+    assert cli.main(args) == 0
+    out, err = capsys.readouterr()
+    assert "Resuming after the last stored segment: jfk.flac at 00:00:08" in out
+    assert "Transcribed Focus group 1" in out and "100%" in err
+    assert cli.main(args) == 0
+    assert "Nothing to transcribe" in capsys.readouterr().out
