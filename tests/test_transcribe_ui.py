@@ -1,0 +1,148 @@
+"""Session ▸ Transcribe session… in the real window: a real transcription through the job runner,
+the progress panel, segments stored as they arrive, cancel and resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import AUDIO
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication
+
+from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
+from focusdesk.core.model import Session, SessionKind
+from focusdesk.store import sessions, transcripts
+from focusdesk.store.media import import_audio_file
+from focusdesk.store.workspace import open_workspace
+from focusdesk.transcribe.guards import norm
+from focusdesk.transcribe.service import list_runs
+from focusdesk.transcribe.types import Settings
+from focusdesk.ui.features import transcription
+from focusdesk.ui.features.transcription import TranscribeDialog, start_transcription
+from focusdesk.ui.main_window import MainWindow
+
+JFK = "ask not what your country can do for you"
+JOB_TIMEOUT_MS = 300_000
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    ws = open_workspace(tmp_path / "study", exclusive=True)
+    sessions.add_session(ws.db, Session("Focus group 1", SessionKind.FOCUS_GROUP))
+    sessions.add_session(ws.db, Session("Empty", SessionKind.INTERVIEW))
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    ctrl = transcription.controller(win)
+    ctrl.cancel()
+    ctrl.wait()
+    win.workspace.close()
+
+
+def session_id(win, name: str) -> int:
+    return sessions.session_by_name(win.workspace.db, name).id
+
+
+def text_of(win, sid: int) -> str:
+    return norm(" ".join(s.text for s in transcripts.list_segments(win.workspace.db, sid)))
+
+
+def action(win, text: str) -> QAction:
+    return next(a for a in win.findChildren(QAction) if a.text().replace("&", "") == text)
+
+
+def test_transcribe_action_stores_segments_as_they_arrive_and_reaches_100(window, qtbot):
+    sid = session_id(window, "Focus group 1")
+    import_audio_file(window.workspace, sid, AUDIO / "jfk.flac")
+    window.set_current_session(sid)
+    ctrl = transcription.controller(window)
+    values: list[int] = []
+    ctrl.panel.progress.valueChanged.connect(values.append)
+    seen: list[int] = []  # segments in the study each time the window was told data changed
+    window.data_changed.connect(lambda: seen.append(len(transcripts.list_segments(window.workspace.db, sid))))
+
+    def fill():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, TranscribeDialog):
+            QTimer.singleShot(20, fill)
+            return
+        dialog.engine.setCurrentIndex(dialog.engine.findData("faster"))
+        dialog.language.setCurrentIndex(dialog.language.findData("en"))
+        dialog.vocabulary.setText("Kennedy")
+        dialog.ok_button.click()
+
+    QTimer.singleShot(0, fill)
+    act = action(window, "Transcribe session…")
+    assert act.isEnabled()
+    act.trigger()
+    assert ctrl.is_running() and ctrl.dock.isVisible() and ctrl.panel.cancel_button.isEnabled()
+    with qtbot.waitSignal(ctrl.finished, timeout=JOB_TIMEOUT_MS) as blocker:
+        pass
+    assert blocker.args == ["done"], ctrl.panel.detail.text()
+    assert JFK in text_of(window, sid)
+    segs = transcripts.list_segments(window.workspace.db, sid)
+    assert all(s.source == "whisper" and s.words for s in segs)
+    assert ctrl.panel.progress.value() == 100 and values == sorted(values) and values[-1] == 100
+    assert "segment(s) stored" in ctrl.panel.detail.text()
+    assert not ctrl.panel.cancel_button.isEnabled()
+    assert seen and seen[-1] == len(segs)
+    runs = list_runs(window.workspace, sid)
+    assert [(r["status"], r["engine"], r["language"]) for r in runs] == [("done", "faster", "en")]
+    # the choices are remembered for the next start (e.g. from the live console)
+    saved = transcription.saved_settings()
+    assert (saved.engine, saved.language) == ("faster", "en")
+    editor = window.find_view(f"transcript:{sid}")
+    if editor is not None:  # the transcript editor feature shows what was stored
+        assert len(editor.model.segments) == len(segs)
+    # nothing left to do: a second start says so and does not run
+    assert not start_transcription(window, sid)
+    assert "Nothing to transcribe" in ctrl.panel.detail.text()
+
+
+def test_cancel_keeps_what_is_stored_and_a_new_start_resumes(window, qtbot, tmp_path):
+    gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    parts = [decode_audio(AUDIO / "jfk.flac"), gap,
+             decode_audio(AUDIO / "librispeech-2412-153948-0000.flac"), gap,
+             decode_audio(AUDIO / "telephone-2spk.wav"), gap]
+    clip = tmp_path / "session.flac"
+    sf.write(clip, np.concatenate(parts), SAMPLE_RATE)
+    sid = session_id(window, "Focus group 1")
+    import_audio_file(window.workspace, sid, clip)
+    ctrl = transcription.controller(window)
+    settings = Settings(engine="faster", window_s=30)
+    assert not start_transcription(window, session_id(window, "Empty"), settings)
+    assert "no recording" in ctrl.panel.detail.text()
+
+    assert start_transcription(window, sid, settings)
+    assert not start_transcription(window, sid, settings)  # one at a time
+    assert "already running" in ctrl.panel.detail.text()
+    # Cancel as the first segment arrives: set from the job's own thread (where Cancel's event
+    # is read), so the job cannot race to the end before the click is seen.
+    thread = ctrl.thread
+    thread.message.connect(lambda m: m.get("type") == "segment" and thread.cancel(),
+                           Qt.ConnectionType.DirectConnection)
+    with qtbot.waitSignal(ctrl.finished, timeout=JOB_TIMEOUT_MS) as blocker:
+        pass
+    assert blocker.args == ["cancelled"]
+    assert "start again to continue" in ctrl.panel.detail.text()
+    first = transcripts.list_segments(window.workspace.db, sid)
+    assert first and "diane in new jersey" not in text_of(window, sid)
+    assert [r["status"] for r in list_runs(window.workspace, sid)] == ["cancelled"]
+
+    assert start_transcription(window, sid, settings)
+    assert ctrl.job.resumed
+    with qtbot.waitSignal(ctrl.finished, timeout=JOB_TIMEOUT_MS) as blocker:
+        pass
+    assert blocker.args == ["done"], ctrl.panel.detail.text()
+    text = text_of(window, sid)
+    for phrase in (JFK, "excuse me", "painful to myself", "diane in new jersey"):
+        assert text.count(phrase) == 1, (phrase, text)
+    segs = transcripts.list_segments(window.workspace.db, sid)
+    assert len(segs) > len(first)
+    for a, b in zip(segs, segs[1:]):
+        assert b.start_ms >= a.end_ms - 10
+    assert ctrl.panel.progress.value() == 100
+    assert [r["status"] for r in list_runs(window.workspace, sid)] == ["cancelled", "done"]
