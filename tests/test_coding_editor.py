@@ -79,3 +79,16 @@ def test_ctrl_number_on_the_real_editor(qtbot, window):
     menu = editor.build_context_menu()
     titles = [a.text() for a in menu.actions()]
     assert "Code selection with" in titles and "Remove coding" in titles
+
+
+def test_retrieval_plays_the_passage_in_the_real_editor(qtbot, window):
+    win, editor, db, sid = window
+    seg = editor.model.segments[1]
+    code = codes.code_by_path(db, "Added burden/Time-consuming")
+    co.apply_code(db, sid, code.id, seg.words[2].start_ms, seg.words[5].end_ms, seg.speaker_id)
+    view = win.coding.open_retrieval(code.id)
+    assert view.table.rowCount() == 1
+    view.table.selectRow(0)
+    view.play_current()
+    assert editor.position() == seg.words[2].start_ms
+    assert win.statusBar().currentMessage().startswith("Playing")
