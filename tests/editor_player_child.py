@@ -72,6 +72,8 @@ def main() -> int:
     result["paused"] = wait_until(lambda: not editor.player.is_playing(), 5000)
     result["error"] = editor.info_label.text()
     editor.shutdown()
+    editor.close()  # shuts down again: must not touch the stopped player (Qt 6.12 deadlock)
+    result["closed"] = True
     ws.close()
     out.write_text(json.dumps(result))
     app.quit()

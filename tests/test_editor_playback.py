@@ -67,7 +67,7 @@ def test_click_word_then_esc_plays_that_audio_through_the_sink(seeded, pulse, tm
     assert got["outputs"], "Qt saw no audio output on the null sink"
     assert got["after_click"] == 5500  # word 3 of the second turn
     assert got["after_resume"] == 4500  # resume rewinds 1 s
-    assert got["played"] and got["reached"] and got["paused"], got
+    assert got["played"] and got["reached"] and got["paused"] and got["closed"], got
     follow = got["follow"]
     assert follow["current"] == follow["expected"] and follow["current"][0] == 1
     assert follow["current_segment"] == follow["segment_ids"][1]

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMenu
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMenu, QPushButton
 
 from focusdesk.core.model import Coding, Facilitator, Marker, Recording, Segment, Word
+from focusdesk.core.timefmt import format_ms
 from focusdesk.store import annotations, codes, guide, sessions, study, transcripts
 from focusdesk.ui.transcript.editor import TranscriptEditor
 from focusdesk.ui.transcript.peaks import cache_path
@@ -376,3 +378,72 @@ def test_reload_is_incremental_while_segments_arrive(qtbot, editor, session):
                                            speaker_id=sp.id, words=[Word(40_000, 41_000, "late")]))
     editor.reload()
     assert len(editor.model.segments) == 6 and resets == [1]
+
+
+def test_keys_are_configurable_and_listed_in_the_help(qtbot, editor):
+    from focusdesk.ui import settings as prefs
+    from focusdesk.ui.transcript import keys
+
+    prefs.set_value("editor/keys/back", "Ctrl+Left")
+    prefs.set_value("editor/step_ms", 5000)
+    prefs.set_value("editor/rewind_ms", 0)
+    editor.install_keys()
+    assert keys.key_text("back") == QKeySequence("Ctrl+Left").toString(QKeySequence.SequenceFormat.NativeText)
+    assert any("Jump back" in label and k == keys.key_text("back") for k, label in editor.overlay.lines())
+    editor.view.setFocus()
+    editor.seek(12_000)
+    qtbot.waitUntil(lambda: editor.player.position() == 12_000, timeout=5000)
+    qtbot.keyClick(editor.view, Qt.Key.Key_F1)  # no longer bound
+    assert editor.player.position() == 12_000
+    qtbot.keyClick(editor.view, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    assert editor.player.position() == 7_000
+    editor.player.play()  # rewind on resume is now off
+    assert editor.player.position() == 7_000
+    editor.player.pause()
+    # The settings dialog writes what the editor reads
+    dialog = keys.KeysDialog()
+    qtbot.addWidget(dialog)
+    dialog._defaults()
+    dialog.save()
+    editor.install_keys()
+    assert keys.step_ms() == keys.STEP_MS and keys.rewind_ms() == keys.REWIND_MS
+    assert keys.key_text("back") == "F1"
+
+
+def test_low_confidence_words_are_marked(editor):
+    order = 2  # "for me it was overwhelming at first honestly": "honestly" has p=0.3
+    assert editor.model.low_confidence(order) == [7]
+    assert editor.model.low_confidence(0) == []
+    tip = editor.model.word_tooltip((order, 7))
+    assert "30%" in tip and "00:00:" in tip
+
+
+def test_study_search_hit_opens_the_session_at_that_word_and_plays(qtbot, session):
+    from focusdesk.ui.features import transcript_editor as feature
+    from focusdesk.ui.main_window import MainWindow
+
+    ws, s = session
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    panel = feature.open_search(win)
+    qtbot.keyClicks(panel.query, "overwhelm")
+    qtbot.keyClick(panel.query, Qt.Key.Key_Return)
+    assert panel.tree.topLevelItemCount() == 1
+    item = panel.tree.topLevelItem(0)
+    word = transcripts.list_segments(ws.db, s.id)[2].words[4]  # "overwhelming"
+    assert [item.text(c) for c in range(3)] == ["Focus group 1", "S3", format_ms(word.start_ms)]
+    panel.tree.setCurrentItem(item)
+    play = next(b for b in panel.findChildren(QPushButton) if b.text() == "Play")
+    qtbot.mouseClick(play, Qt.MouseButton.LeftButton)
+    editor = win.find_view(f"transcript:{s.id}")
+    assert isinstance(editor, TranscriptEditor)
+    editor.quiet = True
+    assert win.tabs.currentWidget() is editor and win.current_session_id() == s.id
+    assert editor.model.selected_positions() == ((2, 4), (2, 4))
+    qtbot.waitUntil(editor.player.is_playing, timeout=5000)
+    assert editor.player.position() >= word.start_ms
+    editor.player.pause()
+    editor.shutdown()

@@ -21,7 +21,6 @@ from focusdesk.ui.transcript.model import TranscriptModel, words_of
 MARGIN = 16  # coding bars
 SPEAKER_W = 132
 PAD = 5
-LOW_CONFIDENCE = 0.5
 SPEAKER_COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457",
                    "#4e342e", "#37474f", "#558b2f"]
 CURRENT_BG = QColor("#ffe082")
@@ -217,6 +216,8 @@ class TranscriptDelegate(QStyledItemDelegate):
         for t in tints:
             t[2].setAlpha(45)
         text_pen = option.palette.text().color()
+        unsure = set(model.low_confidence(order)) if words else set()
+        unsure_pen = QPen(QColor("#ef6c00"), 1, Qt.PenStyle.DotLine)
         for i, text in enumerate(texts):
             x = x0 + lay.xs[i]
             y = y0 + lay.lines[i] * self.line_h
@@ -233,8 +234,8 @@ class TranscriptDelegate(QStyledItemDelegate):
                 painter.fillRect(box, CURRENT_BG)
             painter.setPen(text_pen)
             painter.drawText(x, y + ascent, text)
-            if words and words[i].probability is not None and words[i].probability < LOW_CONFIDENCE:
-                painter.setPen(QPen(QColor("#ef6c00"), 1, Qt.PenStyle.DotLine))
+            if i in unsure:
+                painter.setPen(unsure_pen)
                 painter.drawLine(x, y + self.line_h - 2, x + w, y + self.line_h - 2)
 
     # --- editing ---------------------------------------------------------------------------

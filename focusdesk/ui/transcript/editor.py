@@ -77,6 +77,7 @@ class TranscriptEditor(QWidget):
         self._cancel_peaks = threading.Event()
         self.destroyed.connect(lambda *_a, ev=self._cancel_peaks: ev.set())
         self._last_label_s = -1
+        self._shut_down = False
 
         self.model = TranscriptModel(self.db, session_id, self)
         self.view = TranscriptView(self.model, self)
@@ -266,8 +267,11 @@ class TranscriptEditor(QWidget):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
+        """Stop playback and the waveform worker; safe to call more than once."""
         self._cancel_peaks.set()
-        self.player.stop()
+        if not self._shut_down:
+            self._shut_down = True
+            self.player.stop()
 
     # --- keys ------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from focusdesk.core.timefmt import format_ms
 from focusdesk.store import annotations, codes, guide, transcripts
 
 WordPos = tuple[int, int]  # (segment order, word index)
+LOW_CONFIDENCE = 0.5  # Whisper word probability below which a word is marked for checking
 
 
 @dataclass
@@ -205,6 +206,20 @@ class TranscriptModel(QAbstractListModel):
             w = seg.words[pos[1]]
             return w.start_ms, w.end_ms
         return seg.start_ms, seg.end_ms
+
+    def low_confidence(self, order: int) -> list[int]:
+        """Indices of the words Whisper was unsure of (typed words have no probability)."""
+        return [i for i, w in enumerate(self.segments[order].words)
+                if w.probability is not None and w.probability < LOW_CONFIDENCE]
+
+    def word_tooltip(self, pos: WordPos) -> str:
+        start, end = self.word_time(pos)
+        seg = self.segments[pos[0]]
+        text = f"{format_ms(start)}–{format_ms(end)}"
+        if seg.words and pos[1] < len(seg.words) and seg.words[pos[1]].probability is not None:
+            p = seg.words[pos[1]].probability
+            text += f"  ·  confidence {p:.0%}" + ("  (check this word)" if p < LOW_CONFIDENCE else "")
+        return text
 
     def codings_for(self, order: int) -> list[Coding]:
         """Codings overlapping a segment in time (and in speaker, when the coding names one)."""

@@ -127,7 +127,10 @@ class SessionPlayer(QObject):
     def pause(self) -> None:
         self._want_play = False
         self._stop_at = None
-        self.player.pause()
+        # Only a playing player is paused: with Qt 6.12's FFmpeg backend, pause() on a stopped
+        # player followed by stop() deadlocks (seen closing an editor after shutdown()).
+        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+            self.player.pause()
         self.timer.stop()
         self._emit(force=True)
 
@@ -158,7 +161,8 @@ class SessionPlayer(QObject):
 
     def stop(self) -> None:
         self.pause()
-        self.player.stop()
+        if self.player.playbackState() != QMediaPlayer.PlaybackState.StoppedState:
+            self.player.stop()
 
     # --- internals -------------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QListView
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QListView, QToolTip
 
 from focusdesk.ui.transcript.delegate import TranscriptDelegate
 from focusdesk.ui.transcript.model import TranscriptModel, WordPos
@@ -99,6 +99,14 @@ class TranscriptView(QListView):
             return
         pos = self.word_pos_at(event.position().toPoint())
         self.edit_row(index.row(), pos[1] if pos else None)
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip:
+            pos = self.word_pos_at(event.pos())
+            if pos is not None:
+                QToolTip.showText(event.globalPos(), self.tmodel.word_tooltip(pos), self.viewport())
+                return True
+        return super().viewportEvent(event)
 
     def contextMenuEvent(self, event) -> None:  # noqa: N802
         pos = self.word_pos_at(event.pos())
