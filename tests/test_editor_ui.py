@@ -9,9 +9,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu, QPushButton
 
-from focusdesk.core.model import Coding, Facilitator, Marker, Recording, Segment, Word
+from focusdesk.core.model import Facilitator, Marker, Recording, Segment, Word
 from focusdesk.core.timefmt import format_ms
-from focusdesk.store import annotations, codes, guide, sessions, study, transcripts
+from focusdesk.store import annotations, codes, coding_ops, guide, sessions, study, transcripts
 from focusdesk.ui.transcript.editor import TranscriptEditor
 from focusdesk.ui.transcript.peaks import cache_path
 
@@ -293,8 +293,8 @@ def test_editing_in_the_editor_never_moves_markers_or_codings(qtbot, editor, ses
     db = ws.db
     seg = editor.model.segments[2]
     code = codes.list_codes(db)[0]
-    annotations.add_coding(db, Coding(session_id=s.id, code_id=code.id, start_ms=seg.words[1].start_ms,
-                                      end_ms=seg.words[4].end_ms, speaker_id=seg.speaker_id))
+    coding_ops.apply_code(db, s.id, code.id, seg.words[1].start_ms, seg.words[4].end_ms, seg.speaker_id)
+    coding_ops.code_turn(db, editor.model.segments[3].id, code.id)
     annotations.add_marker(db, Marker(session_id=s.id, ms=seg.words[3].start_ms, tag="quote"))
     editor.refresh_annotations()
     editor.reload()
@@ -306,8 +306,19 @@ def test_editing_in_the_editor_never_moves_markers_or_codings(qtbot, editor, ses
     assert editor.split(seg.id, word_index=3)
     assert editor.merge(seg.id, editor.model.segments[order + 1].id)
     editor.replace_all("overwhelming", "too much")
-    assert ([(m.id, m.ms) for m in annotations.list_markers(db, s.id)],
-            [(c.id, c.start_ms, c.end_ms, c.speaker_id) for c in annotations.list_codings(db, s.id)]) == anchors
+    assert editor.split(editor.model.segments[3].id, word_index=2)  # inside the coded turn
+
+    def current():
+        return ([(m.id, m.ms) for m in annotations.list_markers(db, s.id)],
+                [(c.id, c.start_ms, c.end_ms, c.speaker_id) for c in annotations.list_codings(db, s.id)])
+
+    assert len(anchors[1]) == 2 and current() == anchors
+    while editor.undo_stack.canUndo():
+        editor.undo_stack.undo()
+        assert current() == anchors
+    while editor.undo_stack.canRedo():
+        editor.undo_stack.redo()
+        assert current() == anchors
     editor.grab()
 
 
