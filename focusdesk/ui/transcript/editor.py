@@ -103,7 +103,10 @@ class TranscriptEditor(QWidget):
         self.play_button.setToolTip(f"Play / pause ({keys.key_text('play_pause')})")
         self.play_button.clicked.connect(self.toggle_play)
         self.time_label = QLabel("00:00:00")
-        self.rate_label = QLabel("1.0×")
+        self.time_label.setToolTip("Playback position (F1/F2 jump back/forward)")
+        self.rate_label = QLabel("speed 1×")
+        self.rate_label.setToolTip(f"Playback speed ({keys.key_text('slower')} slower, "
+                                   f"{keys.key_text('faster')} faster)")
         self.follow_box = QCheckBox("Follow")
         self.follow_box.setChecked(True)
         self.follow_box.toggled.connect(self.set_follow)
@@ -111,6 +114,7 @@ class TranscriptEditor(QWidget):
         help_button.clicked.connect(self.overlay.toggle)
         self.info_label = QLabel()
         self.info_label.setStyleSheet("color: #777")
+        bar.setSpacing(12)
         for w in (self.play_button, self.time_label, self.rate_label, self.follow_box):
             bar.addWidget(w)
         bar.addStretch(1)
@@ -127,7 +131,7 @@ class TranscriptEditor(QWidget):
         # --- wiring ---
         self.player.position_changed.connect(self._on_position)
         self.player.playing_changed.connect(self._on_playing)
-        self.player.rate_changed.connect(lambda r: self.rate_label.setText(f"{r:g}×"))
+        self.player.rate_changed.connect(lambda r: self.rate_label.setText(f"speed {r:g}×"))
         self.player.error.connect(lambda msg: self.info_label.setText(msg))
         self.waveform.seek_requested.connect(self.seek)
         self.view.word_clicked.connect(self._on_word_clicked)
