@@ -106,7 +106,8 @@ class TranscriptEditor(QWidget):
         self.time_label.setToolTip("Playback position (F1/F2 jump back/forward)")
         self.rate_label = QLabel("speed 1×")
         self.rate_label.setToolTip(f"Playback speed ({keys.key_text('slower')} slower, "
-                                   f"{keys.key_text('faster')} faster)")
+                                   f"{keys.key_text('faster')} faster"
+                                   + ("; pitch kept)" if self.player.pitch_kept else ")"))
         self.follow_box = QCheckBox("Follow")
         self.follow_box.setChecked(True)
         self.follow_box.toggled.connect(self.set_follow)

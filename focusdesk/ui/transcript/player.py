@@ -52,12 +52,13 @@ class SessionPlayer(QObject):
         self.player.mediaStatusChanged.connect(self._on_status)
         self.player.playbackStateChanged.connect(self._on_state)
         self.player.errorOccurred.connect(lambda _e, msg: self.error.emit(msg))
-        self._pitch = hasattr(self.player, "setPitchCompensation")
-        if self._pitch:
-            try:
+        # Slower/faster keeps the pitch where the backend can (Qt >= 6.10, FFmpeg backend).
+        self.pitch_kept = False
+        if hasattr(self.player, "pitchCompensationAvailability"):
+            avail = self.player.pitchCompensationAvailability()
+            if avail != QMediaPlayer.PitchCompensationAvailability.Unavailable:
                 self.player.setPitchCompensation(True)
-            except (RuntimeError, TypeError):
-                self._pitch = False
+                self.pitch_kept = bool(self.player.pitchCompensation())
 
     # --- state -----------------------------------------------------------------------------
 
