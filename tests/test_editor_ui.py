@@ -459,3 +459,27 @@ def test_study_search_hit_opens_the_session_at_that_word_and_plays(qtbot, sessio
     assert editor.player.position() >= word.start_ms
     editor.player.pause()
     editor.shutdown()
+
+
+def test_follow_mode_keeps_the_spoken_word_in_view(qtbot, session):
+    ws, s = session
+    sp = transcripts.ensure_speaker(ws.db, s.id, "S2")
+    for k in range(80):
+        start = 40_000 + k * 3000
+        words = [Word(start + i * 500, start + i * 500 + 400, f"late{k}w{i}") for i in range(5)]
+        transcripts.add_segment(ws.db, Segment(session_id=s.id, start_ms=start, end_ms=words[-1].end_ms,
+                                               text=" ".join(w.text for w in words), speaker_id=sp.id, words=words))
+    ed = TranscriptEditor(ws, s.id, load_audio=False)
+    ed.quiet = True
+    qtbot.addWidget(ed)
+    ed.resize(900, 500)
+    ed.show()
+    qtbot.waitExposed(ed)
+    order = len(ed.model.segments) - 10
+    seg = ed.model.segments[order]
+    assert not ed.view.viewport().rect().intersects(ed.view.word_rect((order, 3)))  # far below
+    ed._on_position(seg.words[3].start_ms + 50)  # what the player reports while playing
+    assert ed.model.current == (order, 3)
+    assert ed.view.viewport().rect().contains(ed.view.word_rect((order, 3)))
+    assert ed.current_segment_id() == seg.id
+    ed.shutdown()
