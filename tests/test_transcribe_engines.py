@@ -127,3 +127,13 @@ def test_silence_and_tiny_files_give_an_empty_transcript(faster, openai, tmp_pat
         assert run(engine, silence)[0] == []
         segments, _ = run(engine, short)
         assert len(text_of(segments).split()) <= 2
+
+
+def test_word_alignment_dtw_matches_openai_whisper_exactly():
+    from focusdesk.transcribe.dtw import dtw_path, whisper_dtw
+
+    rng = np.random.default_rng(3)
+    original = whisper_dtw()
+    for shape in [(1, 1), (1, 6), (6, 1), (9, 40), (60, 300)]:
+        for x in (rng.random(shape), rng.integers(0, 3, shape).astype(float)):  # ties too
+            np.testing.assert_array_equal(dtw_path(x), original(x.copy()))

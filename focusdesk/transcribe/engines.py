@@ -111,6 +111,10 @@ class OpenAIEngine(Engine):
 
         if settings.threads:
             torch.set_num_threads(settings.threads)
+        if self.device == "cpu":
+            from focusdesk.transcribe import dtw
+
+            dtw.install()  # same word times, without a numba compile in every job
         path = openai_checkpoint(ref)
         try:
             self.model = self._load(path)
