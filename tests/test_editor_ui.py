@@ -287,6 +287,18 @@ def test_find_and_replace_bar(qtbot, editor, session):
     assert editor.replace_all("no-such-words", "x") == 0
     editor.undo_stack.undo()
     assert _snapshot(ws.db, s.id) == original
+    # Replace one at a time; a replacement that still matches is not found again
+    editor.find_bar.case.setChecked(False)
+    editor.find_bar.whole.setChecked(True)
+    editor.find_bar.find.setText("me")
+    editor.find_bar.replace.setText("ME")
+    replace_one = next(b for b in editor.find_bar.findChildren(QPushButton) if b.text() == "Replace")
+    qtbot.mouseClick(replace_one, Qt.MouseButton.LeftButton)  # selects the first match
+    qtbot.mouseClick(replace_one, Qt.MouseButton.LeftButton)  # replaces it, selects the next
+    qtbot.mouseClick(replace_one, Qt.MouseButton.LeftButton)
+    texts = [x.text for x in transcripts.list_segments(ws.db, s.id)]
+    assert "for ME it was" in texts[2] and "keep ME going" in texts[3]
+    assert editor.undo_stack.count() == 2  # two replacements (the replace-all was undone)
 
 
 def test_editing_in_the_editor_never_moves_markers_or_codings(qtbot, editor, session):

@@ -500,9 +500,9 @@ class TranscriptEditor(QWidget):
         seg = self.model.segments[found.order]
         text = seg.text[:found.start] + replacement + seg.text[found.end:]
         if self.edit_text(seg.id, text):
-            self.find_bar.index -= 1
             self._refind()
-            self.find_bar.next()
+            order = self.model.seg_order.get(seg.id, found.order)
+            self.find_bar.go_after(order, found.start + len(replacement))
 
     # --- context menu ----------------------------------------------------------------------
 

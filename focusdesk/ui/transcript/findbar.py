@@ -85,6 +85,16 @@ class FindBar(QWidget):
         else:
             self.count.setText(f"{max(0, self.index) + 1 if self.index >= 0 else 0} of {len(self.matches)}")
 
+    def go_after(self, order: int, pos: int) -> None:
+        """Make the first match at or after character ``pos`` of turn ``order`` current (after a
+        replacement, so that a replacement containing the search text is not found again)."""
+        if not self.matches:
+            self._show_count()
+            return
+        self.index = next((i for i, m in enumerate(self.matches) if (m.order, m.start) >= (order, pos)), 0)
+        self._show_count()
+        self.go_to.emit(self.matches[self.index])
+
     def current(self) -> FoundAt | None:
         return self.matches[self.index] if 0 <= self.index < len(self.matches) else None
 
