@@ -140,6 +140,16 @@ def test_playback_keys(qtbot, editor):
     qtbot.keyClick(editor.view, Qt.Key.Key_F4)
     qtbot.waitUntil(lambda: not editor.player.is_playing(), timeout=5000)
     assert 11_900 <= editor.player.position() < 16_000
+    # Arrow keys move between turns; F6 plays the current turn from its start
+    editor.view.setCurrentIndex(editor.model.index(editor.model.seg_row[0]))
+    qtbot.keyClick(editor.view, Qt.Key.Key_Down)
+    qtbot.keyClick(editor.view, Qt.Key.Key_Down)
+    assert editor.current_segment_id() == editor.model.segments[2].id
+    qtbot.keyClick(editor.view, Qt.Key.Key_F6)
+    assert editor.player.position() == editor.model.segments[2].start_ms
+    qtbot.waitUntil(editor.player.is_playing, timeout=5000)
+    qtbot.keyClick(editor.view, Qt.Key.Key_F4)
+    qtbot.waitUntil(lambda: not editor.player.is_playing(), timeout=5000)
     qtbot.keyClick(editor.view, Qt.Key.Key_F12)
     assert editor.overlay.isVisible()
     assert any("Play / pause" in label for _k, label in editor.overlay.lines())

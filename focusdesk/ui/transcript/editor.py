@@ -291,6 +291,7 @@ class TranscriptEditor(QWidget):
             "forward": lambda: self.player.step(keys.step_ms()),
             "slower": self.player.slower,
             "faster": self.player.faster,
+            "play_turn": self.play_current_turn,
             "marker": self.insert_marker,
             "play_selection": self.play_selection,
             "merge_next": self.merge_with_next,
@@ -314,6 +315,13 @@ class TranscriptEditor(QWidget):
         if self.overlay.isVisible():
             self.overlay.hide()
         self.player.toggle()
+
+    def play_current_turn(self) -> None:
+        """Play from the start of the turn under the cursor (reached with the arrow keys)."""
+        seg_id = self.current_segment_id()
+        if seg_id is not None:
+            self.seek(self.model.segments[self.model.seg_order[seg_id]].start_ms)
+            self.player.play(rewind=False)
 
     def play_selection(self) -> None:
         rng = self.selection_range()

@@ -36,6 +36,7 @@ ACTIONS: list[KeyAction] = [
     KeyAction("forward", "Jump forward one step", ("F2",)),
     KeyAction("slower", "Slower (pitch kept)", ("F3",)),
     KeyAction("faster", "Faster (pitch kept)", ("F5",)),
+    KeyAction("play_turn", "Play from the start of the current turn", ("F6",)),
     KeyAction("marker", "Insert a marker at the playback position", ("Ctrl+J",)),
     KeyAction("play_selection", "Play the selected words", ("Ctrl+P",)),
     KeyAction("merge_next", "Merge the turn with the next one", ("Ctrl+M",)),
