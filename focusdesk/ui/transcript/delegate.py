@@ -195,8 +195,12 @@ class TranscriptDelegate(QStyledItemDelegate):
         if sp_id is not None and sp_id in model.speaker_order:
             colour = SPEAKER_COLOURS[model.speaker_order.index(sp_id) % len(SPEAKER_COLOURS)]
         left = rect.left() + MARGIN
+        pen = QColor(colour)
+        if order > 0 and model.segments[order - 1].speaker_id == sp_id and \
+                model.seg_row[order - 1] == model.seg_row[order] - 1:
+            pen.setAlpha(110)  # the same speaker goes on: one turn, several segments
         painter.setFont(self.bold)
-        painter.setPen(QColor(colour))
+        painter.setPen(pen)
         painter.drawText(QRect(left, rect.top() + PAD, SPEAKER_W - 8, self.line_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          self.fm.elidedText(model.speaker_name(sp_id), Qt.TextElideMode.ElideRight, SPEAKER_W - 12))
