@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 from focusdesk.core.timefmt import format_ms
 from focusdesk.store.search import SearchHit, search
 
+LIMIT = 500
+
 
 class SearchPanel(QWidget):
     open_hit = Signal(object, bool)  # SearchHit, play
@@ -62,7 +64,7 @@ class SearchPanel(QWidget):
             self.status.setText("Type to search the study.")
             return
         try:
-            self.hits = search(self.db, text)
+            self.hits = search(self.db, text, limit=LIMIT)
         except ValueError as exc:
             self.status.setText(str(exc))
             return
@@ -73,7 +75,8 @@ class SearchPanel(QWidget):
             items.append(item)
         self.tree.addTopLevelItems(items)
         n = len(self.hits)
-        self.status.setText(f"{n} match{'es' if n != 1 else ''}" if n else "No matches.")
+        more = " (the first ones; add a word to narrow the search)" if n >= LIMIT else ""
+        self.status.setText(f"{n} match{'es' if n != 1 else ''}{more}" if n else "No matches.")
         if items:
             self.tree.setCurrentItem(items[0])
 
