@@ -211,3 +211,23 @@ def test_cli_transcribe_session_progress_and_resume_message(seeded, capsys):
     assert "Transcribed Focus group 1" in out and "100%" in err
     assert cli.main(args) == 0
     assert "Nothing to transcribe" in capsys.readouterr().out
+
+
+def test_cli_models_list_and_download_offline(capsys, monkeypatch, tmp_path):
+    import socket
+
+    assert cli.main(["models", "list"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("tiny.en"))
+    assert "faster,openai" in row and "English" in row and "bundled" in row and " MB" in row
+    monkeypatch.setenv("FOCUSDESK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+
+    def unreachable(self, *args, **kwargs):
+        raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(socket.socket, "connect", unreachable)
+    assert cli.main(["models", "download", "base.en"]) == 2
+    err = capsys.readouterr().err
+    assert "needs an internet connection" in err and "tiny.en model works offline" in err
+    assert "Traceback" not in err
