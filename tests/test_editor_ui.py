@@ -505,3 +505,15 @@ def test_follow_mode_keeps_the_spoken_word_in_view(qtbot, session):
     assert ed.view.viewport().rect().contains(ed.view.word_rect((order, 3)))
     assert ed.current_segment_id() == seg.id
     ed.shutdown()
+
+
+def test_closing_with_an_open_edit_saves_it(qtbot, editor, session):
+    ws, s = session
+    seg = editor.model.segments[4]
+    editor.view.edit_row(editor.model.seg_row[4])
+    ed = editor.view.focusWidget()
+    ed.setPlainText(seg.text + " today")
+    assert editor.can_close()
+    qtbot.waitUntil(lambda: transcripts.get_segment(ws.db, seg.id).text.endswith("for you today"), timeout=3000)
+    words = transcripts.get_segment(ws.db, seg.id).words
+    assert [(w.start_ms, w.end_ms) for w in words[:-1]] == [(w.start_ms, w.end_ms) for w in seg.words]
