@@ -26,11 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QShortcut, QUndoStack
+from PySide6.QtGui import QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
@@ -42,10 +41,10 @@ from PySide6.QtWidgets import (
 from focusdesk.core.model import Marker
 from focusdesk.core.timefmt import format_ms
 from focusdesk.core.word_align import word_spans
-from focusdesk.store import study, transcripts
+from focusdesk.store import transcripts
 from focusdesk.store.sessions import get_session
 from focusdesk.ui.transcript import commands as cmd
-from focusdesk.ui.transcript import keys
+from focusdesk.ui.transcript import keys, menus
 from focusdesk.ui.transcript.findbar import FindBar, FoundAt
 from focusdesk.ui.transcript.model import TranscriptModel
 from focusdesk.ui.transcript.peaks import load_peaks
@@ -72,7 +71,7 @@ class TranscriptEditor(QWidget):
         self.session = get_session(self.db, session_id)
         self.undo_stack = QUndoStack(self)
         self.follow = True
-        self._providers: list[Callable] = []
+        self.context_providers: list[Callable] = []
         self._fingerprint: tuple | None = None
         self._cancel_peaks = threading.Event()
         self.destroyed.connect(lambda *_a, ev=self._cancel_peaks: ev.set())
@@ -172,7 +171,7 @@ class TranscriptEditor(QWidget):
         self.view.viewport().update()
 
     def add_context_menu_provider(self, fn: Callable) -> None:
-        self._providers.append(fn)
+        self.context_providers.append(fn)
 
     def seek(self, ms: int) -> None:
         self.player.set_position(int(ms))
@@ -519,83 +518,7 @@ class TranscriptEditor(QWidget):
         menu.exec(global_pos)
 
     def build_context_menu(self, word_pos=None) -> QMenu:
-        menu = QMenu(self)
-        seg_id = self.current_segment_id()
-        seg = transcripts.get_segment(self.db, seg_id) if seg_id is not None else None
-        rng = self.selection_range()
-        if rng is not None:
-            menu.addAction(f"Play selection ({format_ms(rng[0])}–{format_ms(rng[1])})",
-                           lambda: self.play_range(rng[0], rng[1]))
-        if seg is not None:
-            menu.addAction("Play from this turn", lambda: (self.seek(seg.start_ms), self.player.play(rewind=False)))
-            menu.addAction("Edit text\tEnter", lambda: self.view.edit_row(self.view.currentIndex().row()))
-            if word_pos is not None and word_pos[1] > 0 and seg.words:
-                menu.addAction("Split before this word\tCtrl+Enter",
-                               lambda: self.split(seg.id, word_index=word_pos[1]))
-            order = self.model.seg_order[seg.id]
-            if order > 0:
-                prev_id = self.model.segments[order - 1].id
-                menu.addAction("Merge with previous turn", lambda: self.merge(prev_id, seg.id))
-            if order + 1 < len(self.model.segments):
-                menu.addAction("Merge with next turn\tCtrl+M", lambda: self.merge(seg.id, self.model.segments[order + 1].id))
-            self._speaker_menu(menu, seg)
-        menu.addSeparator()
-        menu.addAction(f"Insert marker at {format_ms(self.player.position())}\tCtrl+J", self.insert_marker)
-        for fn in self._providers:
-            try:
-                fn(menu, rng)
-            except Exception:  # a broken provider must not break the editor's menu
-                log.exception("context menu provider failed")
-        return menu
-
-    def _speaker_menu(self, menu: QMenu, seg) -> None:
-        ids = self._selected_segment_ids() or [seg.id]
-        sp_menu = menu.addMenu("Speaker of this turn")
-        for n, sp_id in enumerate(self.model.speaker_order):
-            act = QAction(self.model.speaker_name(sp_id), sp_menu)
-            if n < 9:
-                act.setShortcut(f"Ctrl+{n + 1}")
-            act.setCheckable(True)
-            act.setChecked(sp_id == seg.speaker_id)
-            act.triggered.connect(lambda _c=False, s=sp_id: self.set_speaker(ids, s))
-            sp_menu.addAction(act)
-        sp_menu.addSeparator()
-        sp_menu.addAction("New speaker…", lambda: self._ask_new_speaker(ids))
-        if seg.speaker_id is None:
-            return
-        name = self.model.speaker_name(seg.speaker_id)
-        menu.addAction(f"Rename speaker “{name}”…", lambda: self._ask_rename(seg.speaker_id))
-        merge_menu = menu.addMenu(f"Merge “{name}” into")
-        for sp_id in self.model.speaker_order:
-            if sp_id != seg.speaker_id:
-                merge_menu.addAction(self.model.speaker_name(sp_id),
-                                     lambda s=sp_id: self.merge_speakers([seg.speaker_id], s))
-        assign = menu.addMenu(f"“{name}” is")
-        members = set(self.session.participant_ids) if self.session else set()
-        parts = study.list_participants(self.db)
-        for p in sorted(parts, key=lambda p: (p.id not in members, p.code)):
-            assign.addAction(p.code + ("" if p.id in members else " (not in this session)"),
-                             lambda pid=p.id: self.assign_speaker(seg.speaker_id, participant_id=pid))
-        facs = study.list_facilitators(self.db)
-        if facs:
-            assign.addSeparator()
-            for f in facs:
-                assign.addAction(f"{f.name} (facilitator)",
-                                 lambda fid=f.id: self.assign_speaker(seg.speaker_id, facilitator_id=fid))
-        assign.addSeparator()
-        assign.addAction("Nobody (show the label)", lambda: self.assign_speaker(seg.speaker_id))
-
-    def _ask_rename(self, speaker_id: int) -> None:
-        sp = transcripts.get_speaker(self.db, speaker_id)
-        label, ok = QInputDialog.getText(self, "Rename speaker",
-                                         "New label (an existing label merges the two speakers):", text=sp.label)
-        if ok:
-            self.rename_speaker(speaker_id, label)
-
-    def _ask_new_speaker(self, segment_ids: list[int]) -> None:
-        label, ok = QInputDialog.getText(self, "New speaker", "Label (leave empty for the next S<n>):")
-        if ok:
-            self.new_speaker(segment_ids, label.strip() or None)
+        return menus.build_context_menu(self, word_pos)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
