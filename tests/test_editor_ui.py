@@ -253,7 +253,10 @@ def test_speaker_change_rename_merge_assign_propagate(qtbot, editor, session):
     assert editor.rename_speaker(s1, "Moderator")
     assert {editor.model.speaker_name(x.speaker_id) for x in editor.model.segments} == {"Moderator", "S2"}
     # renaming onto an existing label merges (one step)
-    assert editor.rename_speaker(s3, "S2") or True
+    assert editor.rename_speaker(s3, "S2")
+    assert editor.undo_stack.undoText() == "Merge speakers"
+    assert s3 not in [sp.id for sp in transcripts.list_speakers(db, s.id)]
+    assert [x.speaker_id for x in transcripts.list_segments(db, s.id)] == [s1, s2, s2, s2, s1]
     assert editor.merge_speakers([s2], s1)
     assert {x.speaker_id for x in transcripts.list_segments(db, s.id)} == {s1}
     p01 = study.participant_by_code(db, "P01")
