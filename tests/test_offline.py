@@ -100,6 +100,17 @@ def test_study_setup_import_code_search_export_offline(offline, tmp_path):
     _run(offline, "export-study", "--format", "xlsx", "-o", str(tmp_path / "study.xlsx"))
 
 
+def test_transcribe_and_diarize_offline(offline, tmp_path):
+    """The Whisper and diarization jobs run in child processes; the guard is loaded there too."""
+    _run(offline, "study", "demo")
+    session = "Telephone interview 1"
+    _run(offline, "import-audio", str(AUDIO / "telephone-2spk.wav"), "--session", session)
+    _run(offline, "transcribe", session)
+    _run(offline, "diarize", session, "--speakers", "2")
+    assert "S2" in _run(offline, "speakers", "--session", session)
+    assert "country" in _run(offline, "transcribe-file", str(AUDIO / "jfk.flac")).lower()
+
+
 def test_window_opens_every_session_offline(offline, tmp_path):
     _run(offline, "study", "demo")
     proc = subprocess.run([sys.executable, "-c", WINDOW_SCRIPT, offline["FOCUSDESK_WORKSPACE"]],
