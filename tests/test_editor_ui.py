@@ -520,3 +520,21 @@ def test_closing_with_an_open_edit_saves_it(qtbot, editor, session):
     qtbot.waitUntil(lambda: transcripts.get_segment(ws.db, seg.id).text.endswith("for you today"), timeout=3000)
     words = transcripts.get_segment(ws.db, seg.id).words
     assert [(w.start_ms, w.end_ms) for w in words[:-1]] == [(w.start_ms, w.end_ms) for w in seg.words]
+
+
+def test_segments_arriving_during_an_edit_wait_for_it(qtbot, editor, session):
+    ws, s = session
+    seg = editor.model.segments[0]
+    editor.view.edit_row(editor.model.seg_row[0])
+    ed = editor.view.focusWidget()
+    ed.setPlainText(seg.text + " tonight")
+    sp = transcripts.ensure_speaker(ws.db, s.id, "S1")
+    transcripts.add_segment(ws.db, Segment(session_id=s.id, start_ms=40_000, end_ms=41_000, text="late words",
+                                           speaker_id=sp.id, words=[Word(40_000, 41_000, "late")]))
+    editor.reload()  # what the window's data_changed does while a transcription job runs
+    assert editor.view.is_editing() and ed.toPlainText().endswith("tonight")
+    assert len(editor.model.segments) == 5
+    qtbot.keyClick(ed, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(editor.model.segments) == 6, timeout=3000)
+    assert transcripts.get_segment(ws.db, seg.id).text.endswith("tonight")
+    assert editor.model.segments[-1].text == "late words"

@@ -21,11 +21,9 @@ Every edit is a QUndoCommand that writes to the database at once; there is no "s
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -47,16 +45,12 @@ from focusdesk.ui.transcript import commands as cmd
 from focusdesk.ui.transcript import keys, menus
 from focusdesk.ui.transcript.findbar import FindBar, FoundAt
 from focusdesk.ui.transcript.model import TranscriptModel
-from focusdesk.ui.transcript.peaks import load_peaks
+from focusdesk.ui.transcript.peaks import PeaksLoader
 from focusdesk.ui.transcript.player import SessionPlayer, Track
 from focusdesk.ui.transcript.view import TranscriptView
 from focusdesk.ui.transcript.waveform import WaveformStrip
 
 log = logging.getLogger(__name__)
-
-
-class _PeaksRelay(QObject):
-    ready = Signal(int, object)  # offset ms, peaks
 
 
 class TranscriptEditor(QWidget):
@@ -73,15 +67,19 @@ class TranscriptEditor(QWidget):
         self.follow = True
         self.context_providers: list[Callable] = []
         self._fingerprint: tuple | None = None
-        self._cancel_peaks = threading.Event()
-        self.destroyed.connect(lambda *_a, ev=self._cancel_peaks: ev.set())
+        self.peaks_loader = PeaksLoader(self)
+        self.destroyed.connect(lambda *_a, ev=self.peaks_loader.cancel: ev.set())
         self._last_label_s = -1
         self._shut_down = False
+        self._reload_pending = False
 
         self.model = TranscriptModel(self.db, session_id, self)
         self.view = TranscriptView(self.model, self)
         self.view.delegate.on_commit = self.edit_text
         self.view.delegate.on_split = lambda sid, text, pos: self.split(sid, char_pos=pos, text=text)
+        # Direct, then a timer without arguments: a queued signal would carry a pointer to the
+        # inline editor, which is deleted by the time it is delivered.
+        self.view.delegate.closeEditor.connect(lambda *_a: QTimer.singleShot(0, self._after_edit_closed))
         self.waveform = WaveformStrip(self)
         self.find_bar = FindBar(self)
         self.find_bar.hide()
@@ -208,10 +206,17 @@ class TranscriptEditor(QWidget):
     # --- loading ---------------------------------------------------------------------------
 
     def reload(self, force: bool = False) -> None:
-        """Re-read the session when it changed (a running transcription adds segments)."""
+        """Re-read the session when it changed (a running transcription adds segments).
+
+        While a turn is being edited an outside change waits until the edit is closed: a
+        model reset would drop the inline editor and the words being typed."""
         fp = self.model.fingerprint()
         if not force and fp == self._fingerprint:
             return
+        if not force and self.view.is_editing():
+            self._reload_pending = True
+            return
+        self._reload_pending = False
         self._fingerprint = fp
         current = self.current_segment_id()
         scroll = self.view.verticalScrollBar().value()
@@ -236,35 +241,18 @@ class TranscriptEditor(QWidget):
         if self.find_bar.isVisible():
             self._refind()
 
+    def _after_edit_closed(self) -> None:
+        if self._reload_pending and not self.view.is_editing():
+            self.reload()
+
     def after_change(self) -> None:
         """Called by every undo command after it wrote to the database."""
         self.reload(force=True)
         self.changed.emit()
 
     def _load_peaks(self, tracks: list[Track]) -> None:
-        relay = _PeaksRelay(self)
-        relay.ready.connect(lambda offset, peaks: self.waveform.set_peaks(offset, peaks))
-        self._relay = relay
-        cancel = self._cancel_peaks
-
-        def work() -> None:
-            for t in tracks:
-                try:
-                    peaks = load_peaks(t.path, cancelled=cancel.is_set)
-                except InterruptedError:
-                    return
-                except Exception as exc:  # a damaged file must not take the editor down
-                    log.warning("waveform for %s failed: %s", Path(t.path).name, exc)
-                    continue
-                if cancel.is_set():
-                    return
-                try:
-                    relay.ready.emit(t.offset_ms, peaks)
-                except RuntimeError:  # the editor was closed meanwhile
-                    return
-
-        self._peaks_thread = threading.Thread(target=work, name="peaks", daemon=True)
-        self._peaks_thread.start()
+        self.peaks_loader.ready.connect(self.waveform.set_peaks)
+        self.peaks_loader.start([(t.path, t.offset_ms) for t in tracks])
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()
@@ -272,7 +260,7 @@ class TranscriptEditor(QWidget):
 
     def shutdown(self) -> None:
         """Stop playback and the waveform worker; safe to call more than once."""
-        self._cancel_peaks.set()
+        self.peaks_loader.stop()
         if not self._shut_down:
             self._shut_down = True
             self.player.stop()

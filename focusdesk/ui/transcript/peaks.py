@@ -1,70 +1,79 @@
-"""Waveform peaks for the editor's strip: min/max per 10 ms, cached next to the media file.
+"""Loads the waveform strip's peaks without blocking the window or decoding in its process.
 
-No Qt here: this runs on a worker thread. Decoding goes through PyAV (``audio.decode``), the
-result is cached as ``<media>.peaks.npz`` (written atomically) and reused while the media file's
-size and modification time are unchanged.
+Cached peaks are read with numpy on a worker thread; files without a valid cache are decoded by
+``focusdesk.audio.peaks:peaks_job`` in a child process (``run_job``), which writes the cache.
+Results arrive on the GUI thread through the ``ready`` signal; closing the editor cancels the
+child.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
+import logging
+import threading
 from pathlib import Path
 
-import numpy as np
+from PySide6.QtCore import QObject, Signal
 
-from focusdesk.audio.decode import SAMPLE_RATE, stream_audio
+from focusdesk.audio.peaks import BUCKET_MS, cache_path, cached_peaks
+from focusdesk.jobs.runner import JobCancelled, run_job
 
-BUCKET_MS = 10
-_BUCKET = SAMPLE_RATE * BUCKET_MS // 1000
-_VERSION = 1
+__all__ = ["BUCKET_MS", "PeaksLoader", "cache_path"]
 
-
-def cache_path(media: Path) -> Path:
-    return media.with_name(media.name + ".peaks.npz")
+log = logging.getLogger(__name__)
+WORKER = "focusdesk.audio.peaks:peaks_job"
 
 
-def _stamp(media: Path) -> np.ndarray:
-    st = media.stat()
-    return np.array([_VERSION, st.st_size, st.st_mtime_ns], dtype=np.int64)
+class PeaksLoader(QObject):
+    ready = Signal(int, object)  # offset ms of the track, (n, 2) peaks
 
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.cancel = threading.Event()
+        self.thread: threading.Thread | None = None
 
-def compute_peaks(media: Path | str, cancelled: Callable[[], bool] = lambda: False) -> np.ndarray:
-    """(n, 2) float32 array of (min, max) per 10 ms bucket of the file, mono mix."""
-    out: list[np.ndarray] = []
-    carry = np.zeros(0, dtype=np.float32)
-    for block in stream_audio(Path(media), block_s=60.0):
-        if cancelled():
-            raise InterruptedError("peak computation cancelled")
-        data = np.concatenate([carry, block]) if carry.size else block
-        n = len(data) // _BUCKET
-        if n:
-            frames = data[: n * _BUCKET].reshape(n, _BUCKET)
-            out.append(np.stack([frames.min(axis=1), frames.max(axis=1)], axis=1))
-        carry = data[n * _BUCKET:]
-    if carry.size:
-        out.append(np.array([[carry.min(), carry.max()]], dtype=np.float32))
-    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 2), dtype=np.float32)
+    def start(self, tracks: list[tuple[Path, int]]) -> None:
+        """Peaks for ``(path, offset_ms)`` tracks, each emitted as soon as it is known."""
+        self.thread = threading.Thread(target=self._work, args=(list(tracks),), name="peaks", daemon=True)
+        self.thread.start()
 
+    def stop(self) -> None:
+        self.cancel.set()
 
-def load_peaks(media: Path | str, cancelled: Callable[[], bool] = lambda: False) -> np.ndarray:
-    """Cached peaks, computing and caching them when missing or stale."""
-    media = Path(media)
-    cache = cache_path(media)
-    stamp = _stamp(media)
-    if cache.is_file():
+    def _emit(self, offset_ms: int, peaks) -> bool:
+        if self.cancel.is_set():
+            return False
         try:
-            with np.load(cache) as data:
-                if np.array_equal(data["stamp"], stamp):
-                    return data["peaks"]
-        except (OSError, ValueError, KeyError):
-            pass
-    peaks = compute_peaks(media, cancelled)
-    tmp = cache.with_name(cache.name + ".part")
-    try:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, stamp=stamp, peaks=peaks)
-        os.replace(tmp, cache)
-    except OSError:  # a read-only study folder: peaks still work, just uncached
-        tmp.unlink(missing_ok=True)
-    return peaks
+            self.ready.emit(int(offset_ms), peaks)
+        except RuntimeError:  # the editor was closed meanwhile
+            return False
+        return True
+
+    def _work(self, tracks: list[tuple[Path, int]]) -> None:
+        missing: dict[str, int] = {}
+        for path, offset in tracks:
+            try:
+                peaks = cached_peaks(path)
+            except OSError:
+                peaks = None
+            if peaks is None:
+                missing[str(path)] = offset
+            elif not self._emit(offset, peaks):
+                return
+        if not missing or self.cancel.is_set():
+            return
+
+        def on_message(msg: dict) -> None:
+            path = msg.get("path")
+            if msg["type"] == "peaks" and path in missing:
+                peaks = msg["peaks"] if msg["peaks"] is not None else cached_peaks(path)
+                if peaks is not None:
+                    self._emit(missing[path], peaks)
+            elif msg["type"] == "error":
+                log.warning("waveform for %s failed: %s", Path(path).name, msg.get("error", ""))
+
+        try:
+            run_job(WORKER, {"paths": list(missing)}, on_message, cancel=self.cancel)
+        except JobCancelled:
+            return
+        except Exception as exc:  # a crashed child must not take the editor down
+            log.warning("waveform job failed: %s", exc)
