@@ -221,12 +221,13 @@ class TranscriptionController(QObject):
             self.cancel()
             return
         if message.get("type") == "progress":
-            self.panel.show_progress(float(message.get("fraction", 0.0)), message.get("eta_s"),
-                                     str(message.get("text", "")))
+            text = str(message.get("text", ""))
+            if self.job.stored:
+                text = f"{text} — {self.job.stored} segment(s) stored"
+            self.panel.show_progress(float(message.get("fraction", 0.0)), message.get("eta_s"), text)
 
     def _on_segment(self, segment) -> None:
         self._low += len(low_confidence_words(segment))
-        self.panel.detail.setText(f"{self.job.stored} segment(s) stored")
         if not self._refresh.isActive():
             self._refresh.start()
 
