@@ -1,6 +1,6 @@
-"""The window's process survives the PySide6 6.12.0 / CPython 3.11 reference bug: a void Qt method
-called far more often than None has references (what follow mode does in a few minutes of
-playback) must not abort the process."""
+"""The window's process survives the PySide6 6.12.0 / CPython 3.11 reference bug: void Qt methods
+and signal emits called far more often than None and True have references (what follow mode does
+in a few minutes of playback) must not abort the process."""
 
 from __future__ import annotations
 
@@ -17,10 +17,19 @@ import sys
 import focusdesk.ui  # applies the guard
 from focusdesk.ui import pyside_refs
 from PySide6.QtCore import QObject
-probe = QObject()
+from PySide6.QtCore import Signal
+
+
+class Probe(QObject):
+    fired = Signal(bool)
+
+
+probe = Probe()
 assert sys.getrefcount(None) < {CALLS} or pyside_refs._applied
+assert sys.getrefcount(True) < {CALLS} or pyside_refs._applied
 for _ in range({CALLS}):
     probe.setObjectName("x")
+    probe.fired.emit(True)
 print("survived", pyside_refs.leaks_none(), pyside_refs._applied)
 """
 
