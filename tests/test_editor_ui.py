@@ -538,3 +538,28 @@ def test_segments_arriving_during_an_edit_wait_for_it(qtbot, editor, session):
     qtbot.waitUntil(lambda: len(editor.model.segments) == 6, timeout=3000)
     assert transcripts.get_segment(ws.db, seg.id).text.endswith("tonight")
     assert editor.model.segments[-1].text == "late words"
+
+
+def test_two_recordings_one_session_timeline(qtbot, session):
+    """A session recorded in two takes: seeking past the first file plays the second at the
+    right place, and the waveform covers both."""
+    ws, s = session
+    sr = 16000
+    path = ws.session_dir(s.id) / "take2.wav"
+    sf.write(path, (0.3 * np.sin(2 * np.pi * 330 * np.arange(sr * 10) / sr)).astype(np.float32), sr)
+    transcripts.add_recording(ws.db, Recording(session_id=s.id, path=ws.relative(path), duration_ms=10_000,
+                                               sample_rate=sr, channels=1, offset_ms=30_000))
+    ed = TranscriptEditor(ws, s.id)
+    ed.quiet = True
+    qtbot.addWidget(ed)
+    ed.show()
+    assert ed.player.duration_ms == 40_000
+    ed.seek(34_500)
+    qtbot.waitUntil(lambda: ed.player.player.source().toLocalFile() == str(path), timeout=5000)
+    qtbot.waitUntil(lambda: ed.player.player.position() == 4_500, timeout=5000)
+    assert ed.player.position() == 34_500
+    ed.seek(2_000)
+    qtbot.waitUntil(lambda: ed.player.player.source().toLocalFile().endswith("fg1.wav"), timeout=5000)
+    qtbot.waitUntil(lambda: len(ed.waveform._peaks) == 2, timeout=20_000)
+    assert [o for o, _p in ed.waveform._peaks] == [0, 30_000] and ed.waveform.duration_ms == 40_000
+    ed.shutdown()
