@@ -1,0 +1,75 @@
+"""The transcription screenshot for the README: a real window on a virtual X screen transcribing a
+session (real speech from ../shared/data/audio, the bundled tiny.en), taken while segments are
+arriving in the transcript editor and the progress panel shows percent and ETA.
+
+Run: xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python docs/make_transcription_screenshot.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import soundfile as sf  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from focusdesk.audio.decode import SAMPLE_RATE, decode_audio  # noqa: E402
+from focusdesk.core.model import Session, SessionKind, Site, Study  # noqa: E402
+from focusdesk.store import sessions, study  # noqa: E402
+from focusdesk.store.media import import_audio_file  # noqa: E402
+from focusdesk.store.workspace import open_workspace  # noqa: E402
+from focusdesk.transcribe.types import Settings  # noqa: E402
+from focusdesk.ui.app import make_app  # noqa: E402
+from focusdesk.ui.features import transcription  # noqa: E402
+from focusdesk.ui.main_window import MainWindow  # noqa: E402
+
+AUDIO = ROOT.parent / "shared" / "data" / "audio"
+OUT = Path(__file__).parent / "screenshots"
+
+
+def main() -> int:
+    app = make_app()
+    tmp = Path(tempfile.mkdtemp())
+    gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    parts = []
+    for name in ("telephone-2spk.wav", "jfk.flac", "librispeech-2412-153948-0000.flac") * 3:
+        parts += [decode_audio(AUDIO / name), gap]
+    clip = tmp / "interview.flac"
+    sf.write(clip, np.concatenate(parts), SAMPLE_RATE)
+    ws = open_workspace(tmp / "study", exclusive=True)
+    study.save_study(ws.db, Study(title="Digital therapy study"))
+    site = study.add_site(ws.db, Site("Site B"))
+    sessions.add_session(ws.db, Session("Telephone interview 1", SessionKind.TELEPHONE_INTERVIEW,
+                                        site.id, "2024-03-08"))
+    sid = sessions.session_by_name(ws.db, "Telephone interview 1").id
+    import_audio_file(ws, sid, clip)
+    window = MainWindow(ws)
+    window.resize(1360, 820)
+    window.show()
+    window.set_current_session(sid)
+    ctrl = transcription.controller(window)
+    transcription.start_transcription(window, sid, Settings(window_s=30, beam_size=5))
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and ctrl.is_running() and ctrl.panel.progress.value() < 45:
+        app.processEvents()
+        time.sleep(0.02)
+    for _ in range(20):
+        app.processEvents()
+    OUT.mkdir(exist_ok=True)
+    window.grab().save(str(OUT / "transcription.png"))
+    print(f"wrote {OUT / 'transcription.png'} at {ctrl.panel.progress.value()}%")
+    ctrl.cancel()
+    ctrl.wait()
+    window.close()
+    QApplication.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
