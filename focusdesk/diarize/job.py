@@ -3,8 +3,8 @@
 ``diarize_worker(params, emit)`` touches no database (the window holds the study's lock); it
 emits, per recording, one ``{"type": "diarization", ...}`` message with the turns on the file's
 timeline, which the parent stores (``focusdesk.diarize.service.store_message``). A recording whose
-message was stored stays stored; a job that crashes is simply run again: diarization takes a
-few per cent of the audio's duration, so it restarts rather than resumes inside a file.
+message was stored stays stored, and a run with ``resume`` leaves it out; inside one file a job
+restarts rather than resumes, since diarization takes a few per cent of the audio's duration.
 
 params: ``{"recordings": [{"id", "path", "duration_ms", "channels"}], "mode": "model" |
 "channels", "num_speakers": int | None, "max_speakers": int | None}``.

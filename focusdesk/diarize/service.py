@@ -32,8 +32,10 @@ def speaker_hint(session: Session) -> int | None:
 
 
 def job_params(ws: Workspace, session_id: int, *, num_speakers: int | None = None,
-               channels: bool = False) -> dict:
-    """The worker's params; raises ValueError with what to do when the session cannot be run."""
+               channels: bool = False, resume: bool = False) -> dict:
+    """The worker's params; raises ValueError with what to do when the session cannot be run.
+    ``resume``: leave out recordings that already have turns from this mode (after a run of a
+    several-recording session was interrupted: each finished recording was stored)."""
     session = sessions.get_session(ws.db, session_id)
     if session is None:
         raise LookupError(f"No session with id {session_id}.")
@@ -52,6 +54,13 @@ def job_params(ws: Workspace, session_id: int, *, num_speakers: int | None = Non
     if missing:
         raise ValueError(f"The recording file {missing[0].path} is missing from the study folder; "
                          "put it back (or re-import it) and try again.")
+    if resume:
+        mode = "channels" if channels else "model"
+        done = {run["recording_id"] for run in diarization.last_runs(ws.db, session_id) if run["mode"] == mode}
+        recs = [r for r in recs if r.id not in done]
+        if not recs:
+            raise ValueError(f"Every recording of {session.name!r} already has its speakers; run without "
+                             "--resume to find them again.")
     return {
         "recordings": [{"id": r.id, "path": str(ws.resolve(r.path)), "duration_ms": r.duration_ms,
                         "channels": r.channels} for r in recs],
@@ -87,11 +96,11 @@ def finish(db: sqlite_utils.Database, session_id: int, params: dict) -> DiarizeR
 def diarize_session(ws: Workspace, session_id: int, *, num_speakers: int | None = None,
                     channels: bool = False,
                     on_progress: Callable[[float, float | None, str], None] | None = None,
-                    cancel: threading.Event | None = None) -> DiarizeReport:
+                    cancel: threading.Event | None = None, resume: bool = False) -> DiarizeReport:
     """Run the whole thing (blocking; the window runs it through its job controller instead)."""
     from focusdesk.jobs.runner import run_job
 
-    params = job_params(ws, session_id, num_speakers=num_speakers, channels=channels)
+    params = job_params(ws, session_id, num_speakers=num_speakers, channels=channels, resume=resume)
 
     def on_message(msg: dict) -> None:
         if msg["type"] == "progress" and on_progress:

@@ -199,7 +199,7 @@ def longest_turn(db: sqlite_utils.Database, speaker_id: int) -> tuple[int, int, 
 
 
 def summarise(db: sqlite_utils.Database, session_id: int) -> list[SpeakerSummary]:
-    """The mapping panel's and ``focusdesk speakers``' rows, most talk first."""
+    """The mapping panel's and ``focusdesk speakers``' rows, in label order (S1, S2, ..., S10)."""
     names = transcripts.speaker_names(db, session_id)
     times = talk_times(db, session_id)
     total = sum(times.values()) or 1
@@ -209,7 +209,11 @@ def summarise(db: sqlite_utils.Database, session_id: int) -> list[SpeakerSummary
         person = "participant" if sp.participant_id else "facilitator" if sp.facilitator_id else ""
         out.append(SpeakerSummary(sp, names.get(sp.id, sp.label), ms, ms / total,
                                   longest_turn(db, sp.id), person))
-    return sorted(out, key=lambda s: (-s.talk_ms, s.speaker.id))
+    def order(s: SpeakerSummary) -> tuple:
+        label = s.speaker.label
+        return (0, int(label[1:]), "") if label[:1] in "Ss" and label[1:].isdigit() else (1, 0, label.casefold())
+
+    return sorted(out, key=order)
 
 
 def last_runs(db: sqlite_utils.Database, session_id: int) -> list[dict]:
