@@ -197,3 +197,23 @@ def test_session_without_recording_says_what_to_do(qtbot, seeded):
     qtbot.addWidget(view)
     assert not view.find_button.isEnabled() and "no recording yet" in view.empty.text()
     assert not view.start() and "no recording yet" in view.message.text()
+
+
+def test_find_speakers_action_asks_first_and_cancelling_the_dialog_runs_nothing(qtbot, window, call):
+    ws, s, _ = call
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    seen = []
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        seen.append(type(dialog).__name__)
+        dialog.reject()
+
+    QTimer.singleShot(200, answer)
+    _action(window, "Find speakers…").trigger()
+    assert seen == ["FindSpeakersDialog"]
+    view = window.find_view(feature.view_key(s.id))
+    assert isinstance(view, SpeakersView) and view.job is None and view.find_button.isEnabled()
+    assert diarization.last_runs(ws.db, s.id) == []
