@@ -15,7 +15,7 @@ from focusdesk.core.outline import (
     load_guide_file,
 )
 from focusdesk.core.timefmt import format_ms
-from focusdesk.store import codes, guide, sessions, study, transcripts
+from focusdesk.store import codes, guide, progress, sessions, study
 from focusdesk.store.media import import_audio_file
 
 
@@ -200,16 +200,18 @@ def session_list(args, ctx) -> int:
     sites = {s.id: s.name for s in study.list_sites(db)}
     codes_by_id = {p.id: p.code for p in study.list_participants(db)}
     rows = []
+    steps = {p.session_id: p for p in progress.session_progress(db)}
     for s in sessions.list_sessions(db):
-        recs = transcripts.list_recordings(db, s.id)
-        duration = sum(r.duration_ms for r in recs)
+        p = steps[s.id]
         rows.append([s.name, s.kind.value, sites.get(s.site_id, ""), s.date,
-                     ",".join(codes_by_id[p] for p in s.participant_ids),
-                     format_ms(duration) if recs else "no audio"])
+                     ",".join(codes_by_id[pid] for pid in s.participant_ids),
+                     format_ms(p.audio_ms) if p.recordings else "no audio",
+                     str(p.words), f"{p.speakers_named}/{p.speakers}", str(p.codings), p.next_step])
     if not rows:
         print("No sessions yet. Add one with: focusdesk session add NAME --kind focus-group")
         return 0
-    print_table(rows, ["session", "kind", "site", "date", "participants", "audio"])
+    print_table(rows, ["session", "kind", "site", "date", "participants", "audio", "words",
+                       "named", "codings", "next step"])
     return 0
 
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from focusdesk.core.timefmt import format_ms
-from focusdesk.store import codes, guide, sessions, study, transcripts
+from focusdesk.store import codes, guide, progress, sessions, study
 
 
 class HomeView(QScrollArea):
@@ -64,20 +64,31 @@ class HomeView(QScrollArea):
         if todo:
             out.append("<h3>Next steps</h3><ul>" + "".join(f"<li>{t}</li>" for t in todo) + "</ul>")
         if all_sessions:
-            out.append("<h3>Sessions</h3><table cellspacing='6'>"
-                       "<tr><th align='left'>Session</th><th align='left'>Kind</th>"
-                       "<th align='left'>Site</th><th align='left'>Date</th>"
-                       "<th align='left'>Audio</th></tr>")
-            for s in all_sessions:
-                dur = sum(r.duration_ms for r in transcripts.list_recordings(db, s.id))
-                out.append(f"<tr><td>{esc(s.name)}</td><td>{s.kind.label}</td>"
+            kinds = {s.id: s for s in all_sessions}
+            head = ["Session", "Kind", "Site", "Date", "Audio", "Markers", "Transcript", "Speakers named",
+                    "Codings", "Next step"]
+            out.append("<h3>Sessions</h3><table cellspacing='6'><tr>"
+                       + "".join(f"<th align='left'>{h}</th>" for h in head) + "</tr>")
+            for p in progress.session_progress(db):
+                s = kinds[p.session_id]
+                words = f"{p.words:,} words" if p.segments else "—"
+                named = f"{p.speakers_named} of {p.speakers}" if p.speakers else "—"
+                step = p.next_step
+                step_html = "<span style='color:#2e7d32'>✓ done</span>" if step == "done" else esc(step)
+                out.append(f"<tr><td><a href='open:{s.id}'>{esc(s.name)}</a></td><td>{s.kind.label}</td>"
                            f"<td>{esc(sites.get(s.site_id, ''))}</td><td>{esc(s.date)}</td>"
-                           f"<td>{format_ms(dur) if dur else 'none yet'}</td></tr>")
+                           f"<td>{format_ms(p.audio_ms) if p.recordings else 'none yet'}</td>"
+                           f"<td>{p.markers or '—'}</td><td>{words}</td><td>{named}</td>"
+                           f"<td>{p.codings or '—'}</td><td>{step_html}</td></tr>")
             out.append("</table>")
         self.label.setText("".join(out))
 
     def _link(self, target: str) -> None:
         from focusdesk.ui import study_actions as sa
+
+        if target.startswith("open:"):
+            self.window.set_current_session(int(target.split(":", 1)[1]))
+            return
 
         {"study": sa.edit_study, "site": sa.add_site, "participant": sa.add_participant,
          "guide": sa.import_guide, "frame": sa.import_frame, "session": sa.add_session}[target](self.window)

@@ -1,0 +1,69 @@
+"""Where each session stands in the workflow: recorded, tagged, transcribed, speakers named, coded.
+
+A study runs for months and a facilitator comes back to it between sessions; the overview must say
+what is left to do without opening each session. One query per measure over the whole study, so the
+home tab stays instant with many sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class SessionProgress:
+    session_id: int
+    name: str
+    audio_ms: int
+    recordings: int
+    markers: int
+    segments: int
+    words: int
+    speakers: int
+    speakers_named: int
+    codings: int
+
+    @property
+    def next_step(self) -> str:
+        """The step a researcher would take next on this session, in the order of the workflow."""
+        if not self.recordings and not self.segments:
+            return "record or import audio"
+        if not self.segments:
+            return "transcribe"
+        if self.speakers == 0 or self.speakers_named < self.speakers:
+            return "name the speakers"
+        if not self.codings:
+            return "code passages"
+        return "done"
+
+
+def _counts(db: sqlite_utils.Database, sql: str) -> dict[int, tuple]:
+    return {row[0]: row[1:] for row in db.execute(sql).fetchall()}
+
+
+def session_progress(db: sqlite_utils.Database) -> list[SessionProgress]:
+    """One row per session, in the order sessions are listed elsewhere (date, then name)."""
+    audio = _counts(db, "SELECT session_id, COUNT(*), COALESCE(SUM(duration_ms), 0) FROM recordings "
+                        "GROUP BY session_id")
+    markers = _counts(db, "SELECT session_id, COUNT(*) FROM markers GROUP BY session_id")
+    segments = _counts(db, "SELECT session_id, COUNT(*) FROM segments GROUP BY session_id")
+    words = _counts(db, "SELECT s.session_id, COUNT(*) FROM words w JOIN segments s ON s.id = w.segment_id "
+                        "GROUP BY s.session_id")
+    # A speaker counts once it has words; labels left over from a merge or an import with no text
+    # do not ask to be named.
+    speakers = _counts(db, "SELECT sp.session_id, COUNT(*), SUM(sp.participant_id IS NOT NULL "
+                           "OR sp.facilitator_id IS NOT NULL) FROM speakers sp WHERE EXISTS "
+                           "(SELECT 1 FROM segments g WHERE g.speaker_id = sp.id) GROUP BY sp.session_id")
+    codings = _counts(db, "SELECT session_id, COUNT(*) FROM codings GROUP BY session_id")
+    out = []
+    for sid, name in db.execute("SELECT id, name FROM sessions ORDER BY date, name").fetchall():
+        n_rec, dur = audio.get(sid, (0, 0))
+        n_spk, n_named = speakers.get(sid, (0, 0))
+        out.append(SessionProgress(
+            session_id=sid, name=name, audio_ms=int(dur), recordings=n_rec,
+            markers=markers.get(sid, (0,))[0], segments=segments.get(sid, (0,))[0],
+            words=words.get(sid, (0,))[0], speakers=n_spk, speakers_named=int(n_named or 0),
+            codings=codings.get(sid, (0,))[0]))
+    return out
