@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
+import numpy as np
 import pytest
-from pulse import PulseServer, tone
+import soundfile as sf
+from pulse import PulseServer, dominant_frequency, tone
 from PySide6.QtCore import Qt
 
 from focusdesk.audio.capture import refresh_devices
@@ -127,25 +130,32 @@ def test_pacing_bar_and_not_yet_asked_update(qtbot, console):
     assert view.live.current_item.key == "closing.q1" and view.not_asked.count() == total - 3
 
 
-def test_pause_resume_stop_keep_one_timeline(qtbot, console, seeded):
+def test_pause_is_a_gap_on_the_session_timeline(qtbot, console, seeded):
     view, db, sid = console, seeded.db, sid_of(seeded)
     record_until(qtbot, view, 1200)
     qtbot.mouseClick(view.recorder.pause_button, Qt.MouseButton.LeftButton)
     assert view.recorder.state == "paused" and view.recorder.pause_button.text() == "Resume"
     (first,) = transcripts.list_recordings(db, sid)
     assert first.status == "complete" and first.duration_ms >= 1200
-    qtbot.wait(700)  # wall time passes, media time does not
-    press(qtbot, view, Qt.Key.Key_F2)
-    assert annotations.list_markers(db, sid)[-1].ms == first.duration_ms
+    qtbot.wait(400)
+    before, after = press(qtbot, view, Qt.Key.Key_F2)  # a marker made during the pause
+    in_gap = annotations.list_markers(db, sid)[-1]
+    assert first.duration_ms + 300 <= before <= in_gap.ms <= after  # "now" keeps moving
+    qtbot.wait(400)
+    paused_for = view.now_ms() - first.duration_ms
     qtbot.mouseClick(view.recorder.pause_button, Qt.MouseButton.LeftButton)
     assert view.recorder.state == "recording"
     qtbot.waitUntil(lambda: view.recorder.recorder.recorded_ms() >= first.duration_ms + 800, timeout=15000)
     qtbot.mouseClick(view.recorder.stop_button, Qt.MouseButton.LeftButton)
     recs = transcripts.list_recordings(db, sid)
     assert [r.status for r in recs] == ["complete", "complete"]
-    assert recs[1].offset_ms == recs[0].duration_ms and recs[1].duration_ms >= 700
+    gap = recs[1].offset_ms - (recs[0].offset_ms + recs[0].duration_ms)
+    assert gap >= paused_for >= 700  # the pause, as long as it lasted, between the two takes
+    assert recs[0].offset_ms + recs[0].duration_ms < in_gap.ms < recs[1].offset_ms
+    assert recs[1].duration_ms >= 700
     assert view.recorder.state == "stopped" and not view.recorder.stop_button.isEnabled()
     assert "Saved" in view.recorder.message.text()
+    assert view.recorder.dropped_label.text() == "Dropped blocks: 0"
     assert view.transcribe_button.isVisibleTo(view) == (transcription_starter() is not None)
 
 
@@ -209,3 +219,121 @@ def test_window_recovers_an_interrupted_recording_at_start(seeded, qtbot):
     window.set_current_session(sid)
     view = open_console(window)
     assert isinstance(view, LiveConsole) and window.find_view(f"live-console-{sid}") is view
+
+
+def test_telephone_call_on_a_monitor_source_shows_both_sides(seeded, audio, qtbot, tmp_path):
+    """The call plays on another output: its monitor is an input, one side per channel."""
+    module = audio.pactl("load-module", "module-null-sink", "sink_name=call_sink", "rate=48000",
+                         "channels=2").stdout.strip()
+    t = np.arange(30 * 48000) / 48000
+    sides = np.stack([0.5 * np.sin(2 * np.pi * 440 * t), 0.05 * np.sin(2 * np.pi * 1000 * t)], axis=1)
+    sf.write(str(tmp_path / "call.wav"), sides.astype(np.float32), 48000, subtype="PCM_16")
+    player = subprocess.Popen(["paplay", "-d", "call_sink", str(tmp_path / "call.wav")],
+                              env=audio.client_env())
+    view = LiveConsole(seeded, sid_of(seeded))
+    qtbot.addWidget(view)
+    try:
+        panel = view.recorder
+        combo = panel.device_combo
+        names = [combo.itemData(i).name for i in range(combo.count())]
+        assert "call_sink.monitor" in names  # a PulseAudio monitor is offered as an input
+        combo.setCurrentIndex(names.index("call_sink.monitor"))
+        panel.channels_spin.setValue(2)
+        record_until(qtbot, view, 1500)
+        assert panel.meters.labels == ["L", "R"]
+        # both sides at once, each at its own level (the tone is -6 dBFS left, -26 dBFS right)
+        qtbot.waitUntil(lambda: -9 < panel.meters.peak_db[0] < -3
+                        and -30 < panel.meters.peak_db[1] < -22, timeout=5000)
+    finally:
+        if view.recorder.is_recording():
+            view.recorder.stop()
+        player.terminate()
+        audio.pactl("unload-module", module, check=False)
+    (rec,) = transcripts.list_recordings(seeded.db, sid_of(seeded))
+    data, rate = sf.read(seeded.resolve(rec.path), dtype="float32")
+    assert data.shape[1] == 2
+    assert abs(dominant_frequency(data[-rate:, 0], rate) - 440) < 3
+    assert abs(dominant_frequency(data[-rate:, 1], rate) - 1000) < 3
+
+
+def test_transcription_starts_when_stopped_if_asked(seeded, audio, qtbot, monkeypatch):
+    """The console hands the session to the transcription feature's ``start_transcription``."""
+    import sys
+    import types
+
+    from focusdesk.ui.main_window import MainWindow
+
+    calls = []
+    feature = types.ModuleType("focusdesk.ui.features.transcription")
+    feature.start_transcription = lambda window, session_id: calls.append(session_id) or True
+    monkeypatch.setitem(sys.modules, "focusdesk.ui.features.transcription", feature)
+    window = MainWindow(seeded)
+    qtbot.addWidget(window)
+    view = LiveConsole(seeded, sid_of(seeded), window=window)
+    qtbot.addWidget(view)
+    assert view.transcribe_after.isEnabled()
+    view.transcribe_after.setChecked(True)
+    record_until(qtbot, view, 500)
+    qtbot.mouseClick(view.recorder.stop_button, Qt.MouseButton.LeftButton)
+    assert calls == [sid_of(seeded)]
+    assert "Transcription started" in view.recorder.message.text()
+    assert not view.transcribe_button.isVisibleTo(view)
+
+    monkeypatch.setitem(sys.modules, "focusdesk.ui.features.transcription", None)  # not installed
+    later = LiveConsole(seeded, sid_of(seeded), window=window)
+    qtbot.addWidget(later)
+    assert not later.transcribe_after.isEnabled() and not later.transcribe_after.isChecked()
+    record_until(qtbot, later, 300)
+    qtbot.mouseClick(later.recorder.stop_button, Qt.MouseButton.LeftButton)
+    assert calls == [sid_of(seeded)] and not later.transcribe_button.isVisibleTo(later)
+    assert "Saved" in later.recorder.message.text()
+
+
+@pytest.fixture
+def other_server(audio):
+    """Point this process at another sound server for one test, then back at ``audio``."""
+    servers = []
+
+    def use(server: PulseServer | None, env: dict[str, str]) -> None:
+        if server is not None:
+            servers.append(server)
+        os.environ.update(env)
+        refresh_devices()
+
+    yield use
+    for server in servers:
+        server.stop()
+    os.environ.update(audio.env)
+    refresh_devices()
+
+
+def test_device_gone_in_the_console_keeps_the_recording(seeded, qtbot, other_server, tmp_path):
+    server = PulseServer().start()
+    other_server(server, server.env)
+    player = server.play(tone(tmp_path / "t.wav", 1000.0, 60.0))
+    view = LiveConsole(seeded, sid_of(seeded))
+    qtbot.addWidget(view)
+    failures = []
+    view.recorder.failed.connect(failures.append)
+    record_until(qtbot, view, 1500)
+    server.kill()  # the input disappears without warning
+    player.wait(10)
+    qtbot.waitUntil(lambda: view.recorder.state == "stopped", timeout=20000)
+    text = view.recorder.message.text()
+    assert ("stopped delivering audio" in text or "No audio arrived" in text) and "kept" in text
+    assert len(failures) == 1 and not view.recorder.stop_button.isEnabled()
+    (rec,) = transcripts.list_recordings(seeded.db, sid_of(seeded))
+    assert rec.status == "complete" and rec.duration_ms >= 1400
+    data, rate = sf.read(seeded.resolve(rec.path), dtype="float32")
+    assert abs(dominant_frequency(data[-rate // 2:], rate) - 1000.0) < 5
+
+
+def test_no_input_device_says_what_to_do(seeded, qtbot, other_server, tmp_path):
+    other_server(None, {"PULSE_SERVER": f"unix:{tmp_path}/no-server/native"})
+    view = LiveConsole(seeded, sid_of(seeded))
+    qtbot.addWidget(view)
+    assert view.recorder.device() is None
+    assert "No audio input device was found" in view.recorder.message.text()
+    assert not view.recorder.record_button.isEnabled() and not view.recorder.test_button.isEnabled()
+    assert view.recorder.start() is False
+    assert transcripts.list_recordings(seeded.db, sid_of(seeded)) == []

@@ -105,6 +105,32 @@ def test_known_tone_is_recorded_and_takes_follow_each_other(seeded, pulse, tone_
     assert np.corrcoef(last[:, 0], last[:, 1])[0, 1] > 0.99
 
 
+def test_call_on_another_output_is_recorded_from_its_monitor(seeded, pulse, tone_file, tmp_path):
+    """A telephone call plays on its own output; its PulseAudio monitor is listed and recorded."""
+    module = pulse.pactl("load-module", "module-null-sink", "sink_name=call_sink", "rate=48000",
+                         "channels=2").stdout.strip()
+    call = tone(tmp_path / "call.wav", 440.0, 20.0)
+    players = [pulse.play(tone_file),  # the default source hears 1000 Hz
+               subprocess.Popen(["paplay", "-d", "call_sink", str(call)], env=pulse.client_env())]
+    try:
+        time.sleep(0.5)
+        listing = cli(seeded, ["devices"], pulse.client_env())
+        r = cli(seeded, ["record", "--session", SESSION, "--duration", "2", "--channels", "2",
+                         "--device", "call_sink.monitor"], pulse.client_env())
+    finally:
+        for p in players:
+            p.terminate()
+        pulse.pactl("unload-module", module, check=False)
+    assert listing.returncode == 0
+    assert any("call_sink.monitor" in line and "PulseAudio" in line
+               for line in listing.stdout.splitlines())
+    assert r.returncode == 0, r.stderr
+    assert "from call_sink.monitor" in r.stdout
+    (rec,) = transcripts.list_recordings(seeded.db, session_id(seeded))
+    data, rate = sf.read(seeded.resolve(rec.path), dtype="float32")
+    assert data.shape[1] == 2 and abs(dominant_frequency(data[-rate:], rate) - 440.0) < 3
+
+
 def test_kill_9_loses_at_most_a_second_and_keeps_markers(seeded, pulse, tone_file):
     player = pulse.play(tone_file)
     proc = start_cli(seeded, ["record", "--session", SESSION, "--duration", "60"], pulse.client_env())

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import queue
 import shutil
+import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +35,17 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RATE = 48000
 QUEUE_SECONDS = 120  # blocks the writer may fall behind by before blocks are dropped
+# The input buffer PortAudio asks the sound system for, in seconds. The callback runs Python, so
+# it needs the GIL, and a busy window thread can keep it waiting; the buffer is how far it may fall
+# behind before audio is lost. Measured with bench/record.py on the PulseAudio ALSA plugin: 0.25 s
+# gives a steady block every 100 ms and no loss with the main thread busy, or holding the GIL for
+# 300 ms at a time ("high" is about 35 ms, below one 100 ms block on a bare ALSA device);
+# 0.5 s and more make the plugin deliver in bursts of up to 0.4 s, so the meters and "now" for
+# markers jump. PulseAudio buffers about 2 s more on its side; beyond that audio is lost silently,
+# which Capture._check_gaps counts.
+INPUT_LATENCY_S = 0.25
+GAP_WINDOW_S = 3.0  # see Capture._check_gaps
+GAP_TOLERANCE_S = 0.3
 
 
 class NoInputDevice(RuntimeError):
@@ -60,9 +74,13 @@ class InputDevice:
     channels: int
     default_rate: int
     is_default: bool = False
+    pulse_source: str | None = None  # a PulseAudio source reached through PortAudio's "pulse"
+    description: str = ""
 
     @property
     def label(self) -> str:
+        if self.pulse_source:
+            return f"{self.description or self.name} (PulseAudio source {self.name}, {self.channels} ch)"
         return f"{self.name} ({self.hostapi}, {self.channels} ch)"
 
 
@@ -82,7 +100,50 @@ def list_input_devices() -> list[InputDevice]:
                                    channels=int(dev["max_input_channels"]),
                                    default_rate=int(dev["default_samplerate"]),
                                    is_default=index == default_in))
+    pulse = next((d for d in out if d.name == "pulse"), None)
+    if pulse is not None:
+        out += [InputDevice(index=pulse.index, name=name, hostapi="PulseAudio", channels=ch,
+                            default_rate=rate, pulse_source=name, description=desc)
+                for name, desc, ch, rate in pulse_sources()]
     return out
+
+
+def pulse_sources() -> list[tuple[str, str, int, int]]:
+    """PulseAudio (or PipeWire) sources as ``(name, description, channels, rate)``.
+
+    PortAudio sees the sound server as one device, "pulse", which records from the default
+    source. A telephone call is often only reachable on another source, above all the *monitor*
+    of the output the call plays on, so these are listed as inputs of their own; recording from
+    one opens "pulse" with ``PULSE_SOURCE`` naming it. Empty when there is no server or pactl.
+    """
+    env = dict(os.environ, LC_ALL="C")
+    try:
+        out = subprocess.run(["pactl", "list", "sources"], capture_output=True, text=True,
+                             timeout=5, env=env)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if out.returncode != 0:
+        return []
+    found, current = [], {}
+    for line in out.stdout.splitlines() + ["Source #end"]:
+        text = line.strip()
+        if line.startswith("Source #"):
+            if current.get("name"):
+                found.append((current["name"], current.get("desc", ""), current.get("ch", 2),
+                              current.get("rate", DEFAULT_RATE)))
+            current = {}
+        elif text.startswith("Name: "):
+            current["name"] = text[6:].strip()
+        elif text.startswith("Description: "):
+            current["desc"] = text[13:].strip()
+        elif text.startswith("Sample Specification: "):
+            spec = text.split()
+            for part in spec:
+                if part.endswith("ch") and part[:-2].isdigit():
+                    current["ch"] = int(part[:-2])
+                elif part.endswith("Hz") and part[:-2].isdigit():
+                    current["rate"] = int(part[:-2])
+    return found
 
 
 def refresh_devices() -> None:
@@ -142,7 +203,8 @@ class Capture:
 
     def __init__(self, device: InputDevice, rate: int = DEFAULT_RATE, channels: int = 1, *,
                  blocksize: int | None = None, sync_interval: float = 1.0,
-                 min_free_bytes: int = 32 * 1024 * 1024, stall_seconds: float = 4.0):
+                 min_free_bytes: int = 32 * 1024 * 1024, stall_seconds: float = 4.0,
+                 latency: float | str = INPUT_LATENCY_S):
         if channels < 1 or channels > device.channels:
             raise CaptureError(f"{device.name} has {device.channels} input channel(s); "
                                f"{channels} were asked for.")
@@ -150,6 +212,7 @@ class Capture:
         self.blocksize = blocksize or self.rate // 10
         self.sync_interval, self.min_free_bytes = sync_interval, min_free_bytes
         self.stall_seconds = stall_seconds
+        self.latency = latency  # seconds, or PortAudio's "low"/"high"
         self.levels = LevelMeter(self.channels)
         self.error: str | None = None
         self.error_kind: str | None = None  # disk-full | device-gone | write-error
@@ -161,10 +224,16 @@ class Capture:
         self._captured = 0  # frames of the current take, counted in the callback
         self._overflows = 0
         self._queue_drops = 0
+        self._gap_blocks = 0
         self._take_dropped_base = 0
+        self._first_cb: float | None = None  # monotonic time of the first callback
+        self._last_cb = 0.0
+        self._delivered = 0  # frames delivered since the first callback, paused or not
+        self._window_start, self._window_min, self._baseline = 0.0, float("inf"), float("inf")
         self._wav: GrowingWav | None = None
         self._stream = None
         self._writer: threading.Thread | None = None
+        self.audio_thread_id: int | None = None  # native id, for the benchmark's CPU breakdown
 
     # --- what the caller reads ---------------------------------------------------------------
 
@@ -175,7 +244,13 @@ class Capture:
 
     @property
     def dropped_blocks(self) -> int:
-        return self._overflows + self._queue_drops
+        """Blocks lost: PortAudio overflows, a full queue, and gaps the sound system left."""
+        return self._overflows + self._queue_drops + self._gap_blocks
+
+    @property
+    def first_block_at(self) -> float | None:
+        """``time.monotonic()`` of the first block from the device (None before it)."""
+        return self._first_cb
 
     @property
     def take_dropped_blocks(self) -> int:
@@ -192,8 +267,15 @@ class Capture:
     # --- the audio thread --------------------------------------------------------------------
 
     def _callback(self, indata, frames, time_info, status) -> None:
+        now = time.monotonic()
         if status.input_overflow:
             self._overflows += 1
+        if self._first_cb is None:
+            self._first_cb, self._delivered = now, -frames  # count from the end of this block
+            self._window_start = now
+            self.audio_thread_id = threading.get_native_id()
+        self._delivered += frames
+        self._last_cb = now  # after _delivered: the writer reads them in the other order
         if self._abort:
             raise self._sd.CallbackAbort
         with self._lock:
@@ -219,6 +301,37 @@ class Capture:
             log.warning("capture stopped: %s", kind)
         self._abort = True
 
+    def _check_gaps(self, now: float) -> None:
+        """Count audio the sound system lost without saying so, from the clock.
+
+        A sound server (PulseAudio, PipeWire) that overruns while the callback is held up drops
+        audio, and PortAudio reports no overflow. The writer compares the frames delivered with
+        the time since the first callback. Delivery comes in bursts as long as the buffer, so
+        the smallest shortfall seen over a few seconds is what counts, against the smallest
+        ever seen; more than ``GAP_TOLERANCE_S`` beyond it is counted as dropped blocks. (A sound
+        card's clock drifts from the computer's by tens of parts per million: less than that
+        tolerance over hours.)
+        """
+        if self._first_cb is None:
+            return
+        last = self._last_cb
+        delivered = self._delivered  # read after _last_cb: never newer time with older frames
+        deficit = (last - self._first_cb) * self.rate - delivered
+        self._window_min = min(self._window_min, deficit)
+        if now - self._window_start < GAP_WINDOW_S:
+            return
+        self._baseline = min(self._baseline, self._window_min)
+        lost = self._window_min - self._baseline - self._gap_blocks * self.blocksize
+        if lost > GAP_TOLERANCE_S * self.rate:
+            self._gap_blocks += int(lost // self.blocksize)
+            log.warning("the sound system lost about %.1f s of audio", lost / self.rate)
+        self._window_start, self._window_min = now, float("inf")
+
+    @property
+    def writer_thread_id(self) -> int | None:
+        """Native id of the writer thread (the benchmark reads its CPU time from /proc)."""
+        return self._writer.native_id if self._writer is not None else None
+
     def _write_loop(self) -> None:
         last_sync = last_block = last_space = time.monotonic()
         while True:
@@ -240,6 +353,7 @@ class Capture:
             elif not self._paused and not self._stopping and now - last_block > self.stall_seconds:
                 self._fail("device-gone", f"No audio arrived from {self.device.name} for "
                            f"{self.stall_seconds:.0f} seconds (was it unplugged?).")
+            self._check_gaps(now)
             if self._wav is not None and now - last_sync >= self.sync_interval:
                 last_sync = now
                 self._sync()
@@ -307,10 +421,11 @@ class Capture:
         self._writer = threading.Thread(target=self._write_loop, name="focusdesk-writer", daemon=True)
         self._writer.start()
         try:
-            self._stream = sd.InputStream(
-                samplerate=self.rate, channels=self.channels, dtype="int16", device=self.device.index,
-                blocksize=self.blocksize, latency="high", callback=self._callback,
-                finished_callback=self._finished)
+            with _pulse_source(self.device.pulse_source):
+                self._stream = sd.InputStream(
+                    samplerate=self.rate, channels=self.channels, dtype="int16",
+                    device=self.device.index, blocksize=self.blocksize, latency=self.latency,
+                    callback=self._callback, finished_callback=self._finished)
         except (sd.PortAudioError, ValueError) as exc:
             self._send(_Cmd("stop"))
             raise CaptureError(f"Cannot open {self.device.name} at {self.rate} Hz with "
@@ -368,6 +483,27 @@ class Capture:
         cmd = self._send(_Cmd("stop"))
         self._writer.join(5)
         return self._take_result(cmd)
+
+
+_ENV_LOCK = threading.Lock()
+
+
+@contextmanager
+def _pulse_source(name: str | None):
+    """``PULSE_SOURCE`` set while a stream opens: the sound client reads it when it connects."""
+    if not name:
+        yield
+        return
+    with _ENV_LOCK:
+        saved = os.environ.get("PULSE_SOURCE")
+        os.environ["PULSE_SOURCE"] = name
+        try:
+            yield
+        finally:
+            if saved is None:
+                os.environ.pop("PULSE_SOURCE", None)
+            else:
+                os.environ["PULSE_SOURCE"] = saved
 
 
 def bytes_per_second(rate: int, channels: int) -> int:

@@ -1,11 +1,11 @@
 """Recording a session: takes on the session's media timeline, kept in step with the database.
 
-The session timeline is the concatenation of what was recorded. Each start or resume opens a new
-*take*: its own WAV file and ``recordings`` row, placed at ``offset_ms`` = the end of the
-session's previous recording. A pause is therefore a gap in wall-clock time but not in media
-time, and shows on the timeline as the boundary between two recordings; markers made during a
-pause point at that boundary. A transcription job transcribes every recording of a session and
-adds its ``offset_ms``.
+Each start or resume opens a new *take*: its own WAV file and ``recordings`` row at
+``offset_ms`` on the session timeline. A start goes at the end of the session's last recording;
+a resume goes where the pause ended, so a pause is a gap on the timeline as long as the pause
+was (the player skips it, and time in a section keeps counting as the facilitator saw it).
+Markers made during a pause point into the gap, at the moment they were made. A transcription
+job transcribes every recording of a session and adds its ``offset_ms``.
 
 A take's row has status ``recording`` while it is written (with a locked journal beside the
 file, see ``wavjournal``), ``complete`` once it is closed, and ``recovered`` if focusdesk had to
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +57,8 @@ class SessionRecorder:
         self.state = "idle"  # idle | recording | paused | stopped
         self._take: _Take | None = None
         self._reported_error = False
+        self._paused_at: float | None = None  # monotonic clock when the pause began
+        self._pause_from_ms = 0  # where the pause begins on the session timeline
 
     @property
     def rate(self) -> int:
@@ -73,7 +76,15 @@ class SessionRecorder:
         """The session media time of "now": what a marker made at this moment points at."""
         if self._take is not None:
             return self._take.recording.offset_ms + self.capture.take_frames * 1000 // self.rate
+        if self.state == "paused" and self._paused_at is not None:
+            return self._pause_from_ms + self.paused_ms()
         return session_end_ms(self.ws, self.session_id)
+
+    def paused_ms(self) -> int:
+        """How long the current pause has lasted (0 when not paused)."""
+        if self.state != "paused" or self._paused_at is None:
+            return 0
+        return int((time.monotonic() - self._paused_at) * 1000)
 
     def recorded_ms(self) -> int:
         """Audio recorded in this run, all takes together (the elapsed-time display)."""
@@ -100,6 +111,8 @@ class SessionRecorder:
         if self.state != "recording":
             return None
         rec = self._close_take(self.capture.pause())
+        self._paused_at = time.monotonic()
+        self._pause_from_ms = session_end_ms(self.ws, self.session_id)
         self.state = "paused"
         return rec
 
@@ -108,13 +121,13 @@ class SessionRecorder:
             raise RuntimeError("Only a paused recording can be resumed.")
         if self.capture.error:
             raise RuntimeError(self.capture.error)
-        take = self._new_take()
+        take = self._new_take(offset_ms=self.position_ms())  # after the gap the pause left
         try:
             self.capture.resume(take.path)
         except BaseException:
             self._abandon(take)
             raise
-        self._take, self.state = take, "recording"
+        self._take, self.state, self._paused_at = take, "recording", None
         return take.recording
 
     def stop(self) -> list[Recording]:
@@ -144,11 +157,12 @@ class SessionRecorder:
 
     # --- takes -------------------------------------------------------------------------------
 
-    def _new_take(self) -> _Take:
+    def _new_take(self, offset_ms: int | None = None) -> _Take:
         folder = self.ws.session_dir(self.session_id)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = unique_target(folder, f"recording-{stamp}.wav")
-        offset = session_end_ms(self.ws, self.session_id)
+        end = session_end_ms(self.ws, self.session_id)
+        offset = end if offset_ms is None else max(end, int(offset_ms))
         journal = JournalLock(path, Journal(session_id=self.session_id, rate=self.rate,
                                             channels=self.channels, offset_ms=offset,
                                             started_at=now_iso(), pid=os.getpid()))

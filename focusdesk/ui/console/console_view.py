@@ -14,6 +14,7 @@ import logging
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -31,6 +32,7 @@ from focusdesk.core.live import CONSENT_TAG, LiveGuide, consent_script, quick_ta
 from focusdesk.core.model import GuideItemKind, Marker
 from focusdesk.core.timefmt import format_ms
 from focusdesk.store import annotations, guide, sessions, study
+from focusdesk.ui import settings as prefs
 from focusdesk.ui.console.pacing import PacingBar
 from focusdesk.ui.console.recorder_panel import RecorderPanel
 
@@ -116,6 +118,16 @@ class LiveConsole(QWidget):
         self.transcribe_button = QPushButton("Transcribe now")
         self.transcribe_button.clicked.connect(self._transcribe)
         self.transcribe_button.hide()
+        self.transcribe_after = QCheckBox("Start transcription when I stop")
+        self.transcribe_after.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        if transcription_starter() is None:
+            self.transcribe_after.setEnabled(False)
+            self.transcribe_after.setToolTip("Transcription is not available in this installation.")
+        else:
+            self.transcribe_after.setChecked(bool(prefs.value("recording/transcribe_after", False,
+                                                              type_=bool)))
+            self.transcribe_after.toggled.connect(
+                lambda on: prefs.set_value("recording/transcribe_after", on))
 
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -126,7 +138,11 @@ class LiveConsole(QWidget):
         rl.addLayout(note_row)
         rl.addWidget(self._boxed("Pacing (time in section / planned)", self.pacing))
         rl.addWidget(self._boxed("Markers", self.log), 1)
-        rl.addWidget(self.transcribe_button)
+        after_row = QHBoxLayout()
+        after_row.addWidget(self.transcribe_after)
+        after_row.addStretch(1)
+        after_row.addWidget(self.transcribe_button)
+        rl.addLayout(after_row)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -296,14 +312,30 @@ class LiveConsole(QWidget):
     # --- after stopping ----------------------------------------------------------------------
 
     def _after_stop(self, takes: list) -> None:
+        """The recording and its markers are on one timeline; offer (or start) transcription."""
         if self.window_ is not None:
             self.window_.data_changed.emit()
-        self.transcribe_button.setVisible(bool(takes) and transcription_starter() is not None)
+        offer = bool(takes) and transcription_starter() is not None
+        self.transcribe_button.setVisible(offer)
+        failed = self.recorder.recorder is not None and self.recorder.recorder.error
+        if offer and self.transcribe_after.isChecked() and not failed:
+            self._transcribe()
 
-    def _transcribe(self) -> None:
+    def _transcribe(self) -> bool:
+        """Hand the session to the transcription feature (its job runner); False if it could not."""
         start = transcription_starter()
-        if start is not None and self.window_ is not None:
-            start(self.window_, self.session_id)
+        if start is None or self.window_ is None:
+            return False
+        try:
+            started = bool(start(self.window_, self.session_id))
+        except Exception as exc:  # noqa: BLE001 (the recording is safe; say why and carry on)
+            log.warning("starting transcription failed: %s", type(exc).__name__)
+            self.recorder.show_message(f"Transcription could not start: {exc}", error=True)
+            return False
+        if started:
+            self.transcribe_button.hide()
+            self.recorder.show_message(self.recorder.message.text() + " Transcription started.")
+        return started
 
     def can_close(self) -> bool:
         if not self.recorder.is_recording():

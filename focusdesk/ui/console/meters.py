@@ -41,9 +41,10 @@ class LevelMeters(QWidget):
             self.set_channels(levels.channels)
         now = time.monotonic()
         for i in range(levels.channels):
-            # Fall back slowly, rise at once: readable at a glance.
+            # Fall back slowly, rise at once: readable at a glance, and steady when a read comes
+            # between two blocks of audio (the sound system may deliver them in bursts).
             self.peak_db[i] = max(levels.peak_db[i], self.peak_db[i] - 1.5)
-            self.rms_db[i] = levels.rms_db[i]
+            self.rms_db[i] = max(levels.rms_db[i], self.rms_db[i] - 1.5)
             if levels.clipped[i]:
                 self._clip_until[i] = now + CLIP_HOLD_S
         self.update()

@@ -39,6 +39,13 @@ RATES = [48000, 44100, 32000, 16000]
 TEST_SECONDS = 3.0
 
 
+def channel_labels(channels: int) -> list[str]:
+    """Meter labels: a two-channel telephone set-up is one side of the call per channel."""
+    if channels == 2:
+        return ["L", "R"]
+    return [str(i + 1) for i in range(channels)]
+
+
 class RecorderPanel(QWidget):
     started = Signal()
     stopped = Signal(list)  # the Recording takes of this run
@@ -82,6 +89,9 @@ class RecorderPanel(QWidget):
         font.setBold(True)
         self.elapsed_label.setFont(font)
         self.disk_label = QLabel()
+        self.dropped_label = QLabel("Dropped blocks: 0")
+        self.dropped_label.setToolTip("Blocks of audio the sound system had to drop because the "
+                                      "computer was too busy; stored with the recording.")
         self.message = QLabel()
         self.message.setWordWrap(True)
 
@@ -95,6 +105,8 @@ class RecorderPanel(QWidget):
         for w in (self.record_button, self.pause_button, self.stop_button):
             row2.addWidget(w)
         row2.addStretch(1)
+        row2.addWidget(self.dropped_label)
+        row2.addSpacing(12)
         row2.addWidget(self.disk_label)
         row2.addSpacing(12)
         row2.addWidget(self.elapsed_label)
@@ -109,6 +121,7 @@ class RecorderPanel(QWidget):
         self.timer.setInterval(50)
         self.timer.timeout.connect(self._tick)
         self._last_disk = 0.0
+        self._shown_dropped = 0
         self.reload_devices()
         self.rate_combo.setCurrentIndex(max(0, self.rate_combo.findData(
             int(prefs.value("recording/rate", 48000)))))
@@ -208,7 +221,7 @@ class RecorderPanel(QWidget):
             self._test = None
             self.show_message(str(exc), error=True)
             return
-        self.meters.set_channels(self.channels_spin.value())
+        self.meters.set_channels(self.channels_spin.value(), channel_labels(self.channels_spin.value()))
         self._test_until = time.monotonic() + TEST_SECONDS
         self._test_peak = -90.0
         self.test_button.setEnabled(False)
@@ -255,8 +268,9 @@ class RecorderPanel(QWidget):
             self.failed.emit(str(exc))
             self._update_buttons()
             return False
-        self.meters.set_channels(self.channels_spin.value(),
-                                 ["L", "R"] if self.channels_spin.value() == 2 else None)
+        self.meters.set_channels(self.channels_spin.value(), channel_labels(self.channels_spin.value()))
+        self.dropped_label.setText("Dropped blocks: 0")
+        self.dropped_label.setStyleSheet("")
         self.show_message("Recording. Markers are saved as you make them.")
         self.timer.start()
         self._update_buttons()
@@ -270,7 +284,8 @@ class RecorderPanel(QWidget):
         try:
             if self.recorder.state == "recording":
                 self.recorder.pause()
-                self.show_message("Paused. The pause is not part of the recording's timeline.")
+                self.show_message("Paused. The pause shows as a gap on the session's timeline; "
+                                  "markers made now point into it.")
             elif self.recorder.state == "paused":
                 self.recorder.resume()
                 self.show_message("Recording.")
@@ -322,10 +337,13 @@ class RecorderPanel(QWidget):
             return
         self.meters.set_levels(rec.capture.levels.read())
         dropped = rec.capture.dropped_blocks
-        suffix = "  (paused)" if rec.state == "paused" else ""
+        suffix = f"  (paused {format_ms(rec.paused_ms())[3:]})" if rec.state == "paused" else ""
         self.elapsed_label.setText(format_ms(rec.recorded_ms()) + suffix)
-        self.elapsed_label.setToolTip(f"Dropped blocks: {dropped}")
-        if dropped:
+        self.elapsed_label.setToolTip("Audio recorded in this run (pauses not counted).")
+        self.dropped_label.setText(f"Dropped blocks: {dropped}")
+        self.dropped_label.setStyleSheet("color: #d1242f; font-weight: bold;" if dropped else "")
+        if dropped and self._shown_dropped != dropped:
+            self._shown_dropped = dropped
             self.show_message(f"Recording. {dropped} block(s) were dropped (the computer was too "
                               "busy); they are counted with the recording.", error=True)
         if now - self._last_disk >= 2.0:
