@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--session", required=True, help="session name (or id)")
     p.add_argument("--duration", type=float, metavar="SECONDS",
                    help="stop after this many seconds (default: until Ctrl+C)")
-    p.add_argument("--device", help="input device: index or part of its name (default: system default)")
+    p.add_argument("--device", help="input device: index, (part of) its name, or a PulseAudio source "
+                   "such as the monitor a call plays on ('focusdesk devices' lists them; "
+                   "default: the system's default input)")
     p.add_argument("--channels", type=int, default=1, help="channels to record (default 1)")
     p.add_argument("--rate", type=int, default=48000, help="sample rate in Hz (default 48000)")
     p.add_argument("--reserve-mb", type=float, default=32, metavar="MB",
