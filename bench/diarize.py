@@ -203,6 +203,14 @@ def main() -> int:
     print(f"  targets: 2 speakers, DER <= 20 %, <= 8 % with collar, words >= 90 %: "
           f"{'met' if ok else 'NOT met'}; DER vs one-speaker baseline: {q['der'] / base['der']:.2f}x\n")
 
+    from focusdesk.audio.decode import stream_audio
+
+    clips = ["telephone-2spk.wav", "librispeech-2412-153948-0000.flac", "jfk.flac"]
+    joined = np.concatenate([np.concatenate(list(stream_audio(AUDIO / c))) for c in clips])
+    mix = engine.diarize_blocks([joined], len(joined) / 16000)
+    print(f"the three reference clips joined ({len(joined) / 16000:.0f} s, 4 voices): the model finds "
+          f"{len(mix.speakers)} voice(s)\n")
+
     t0 = time.perf_counter()
     stereo = diarize_channels(AUDIO / "stereo-2spk.wav")
     ch_s = time.perf_counter() - t0
