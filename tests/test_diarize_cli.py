@@ -62,7 +62,10 @@ def _whisper_like_transcript(ws, name: str) -> None:
         w.close()
 
 
-def test_diarize_a_call_split_segments_map_and_export(study, capsys, tmp_path):
+def test_diarize_a_call_split_segments_map_and_export(study, capsys, tmp_path, monkeypatch):
+    log = tmp_path / "network.log"  # the job's child refuses and notes every connection
+    monkeypatch.setenv("FOCUSDESK_FORBID_NETWORK", "1")
+    monkeypatch.setenv("FOCUSDESK_NETWORK_LOG", str(log))
     _session(capsys, study, "Call 1", AUDIO / "telephone-2spk.wav")
     _whisper_like_transcript(study, "Call 1")
     code, out, err = run(capsys, study, "diarize", "Call 1")
@@ -123,6 +126,7 @@ def test_diarize_a_call_split_segments_map_and_export(study, capsys, tmp_path):
     assert code == 0 and "Recognised the enrolled voice of Dr Lee" in out, err
     code, out, _ = run(capsys, study, "speakers", "--session", "Call 2")
     assert sum("Dr Lee" in line for line in out.splitlines()) == 1
+    assert not log.exists(), log.read_text()  # offline: the model opened no connection
 
 
 def test_one_voice_silence_and_channel_mode(study, capsys, tmp_path):
