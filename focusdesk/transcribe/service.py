@@ -197,6 +197,10 @@ class SessionTranscription:
                 self.ws.db["transcription_runs"].update(task.run_id, {
                     "status": status if error else "done", "finished_at": now_iso(),
                     "error": str(error) if error else None})
+        if error is None:  # speakers found before the words: give the new segments theirs
+            from focusdesk.store.diarization import merge_into_transcript
+
+            merge_into_transcript(self.ws.db, self.session_id)
 
 
 def _ch(channel: int | None) -> str:
