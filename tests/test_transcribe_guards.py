@@ -73,3 +73,34 @@ def test_quiet_cut_lands_in_the_pause():
 def test_vocabulary_prompt():
     assert vocabulary_prompt([]) == ""
     assert vocabulary_prompt(["St Mungo's", " CBT ", "CBT", ""]) == "St Mungo's, CBT."
+
+
+def test_each_window_gets_only_the_vocabulary_as_prompt(tmp_path):
+    """Carrying the previous window's words as a prompt made tiny.en skip speech; never again."""
+    import soundfile as sf
+
+    from focusdesk.transcribe.engines import Engine
+    from focusdesk.transcribe.pipeline import transcribe_stream
+    from focusdesk.transcribe.types import Settings
+
+    class Recorder(Engine):
+        def __init__(self):
+            self.settings = Settings(window_s=30, vad=False, vocabulary=["CBT"])
+            self.prompts: list[str | None] = []
+
+        def transcribe(self, audio, language, prompt):
+            self.prompts.append(prompt)
+            n = len(audio) / 16000
+            return "en", iter([SegmentResult(0.5, n - 0.5, f"window {len(self.prompts)}",
+                                             [WordResult(0.5, 1.0, " window", 0.9),
+                                              WordResult(1.0, n - 0.5, f" {len(self.prompts)}", 0.9)])])
+
+    path = tmp_path / "noise.wav"
+    rng = np.random.default_rng(0)
+    sf.write(path, (rng.standard_normal(100 * 16000) * 0.1).astype(np.float32), 16000)
+    engine = Recorder()
+    out = []
+    stats = transcribe_stream(engine, path, on_segment=out.append)
+    assert stats.windows >= 3 and len(engine.prompts) == stats.windows
+    assert engine.prompts == ["CBT."] * stats.windows
+    assert [s.text for s in out] == [f"window {i + 1}" for i in range(stats.windows)]
