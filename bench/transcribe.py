@@ -55,6 +55,9 @@ REFERENCES = {
     "WOULD BE TEDIOUS TO HIM AND PAINFUL TO MYSELF",
 }
 
+STEREO_LEFT = ("He began a confused complaint against the wizard, who had vanished behind the "
+               "curtain on the left.")
+
 FFMPEG_SHIM = """#!{python}
 # Stand-in for `ffmpeg -i FILE -f s16le -ac 1 -ar 16000 -` (what openai-whisper runs), via PyAV.
 import sys
@@ -137,8 +140,8 @@ def focusdesk_cli(clip: Path, engine: str, work: Path, env: dict) -> Run:
 
 
 def long_file(path: Path, minutes: float, with_stereo: bool = True) -> tuple[float, int]:
-    """Real speech (the reference clips, with pauses) looped to about ``minutes`` (whole loops
-    when ``with_stereo`` is False, so the references repeat exactly); 16-bit mono WAV.
+    """Real speech (the reference clips, with pauses) looped to about ``minutes`` in whole loops,
+    so the references repeat exactly; 16-bit mono WAV.
     Returns the length in seconds and the number of loops."""
     gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
     parts = []
@@ -148,10 +151,8 @@ def long_file(path: Path, minutes: float, with_stereo: bool = True) -> tuple[flo
         parts += [decode_audio(AUDIO / "stereo-2spk.wav", channel=0), gap,
                   np.zeros(5 * SAMPLE_RATE, dtype=np.float32)]  # a longer pause, as in real groups
     loop = np.concatenate(parts)
-    target = int(minutes * 60 * SAMPLE_RATE)
-    loops = max(1, round(target / len(loop)))
-    if not with_stereo:
-        target = loops * len(loop)
+    loops = max(1, round(minutes * 60 * SAMPLE_RATE / len(loop)))
+    target = loops * len(loop)
     with sf.SoundFile(path, "w", samplerate=SAMPLE_RATE, channels=1, subtype="PCM_16") as fh:
         written = 0
         while written < target:
@@ -254,14 +255,17 @@ def main(argv: list[str] | None = None) -> int:
           f"({'met' if oa_ratio <= 1.10 else 'NOT met'})")
 
     long_path = work / f"long-{minutes:g}min.wav"
-    long_s, _ = long_file(long_path, minutes)
+    long_s, long_loops = long_file(long_path, minutes)
+    long_ref = " ".join([*refs.values(), STEREO_LEFT] * long_loops)
     print(f"\nLong file: {minutes:g} minutes of looped real speech → focusdesk default engine …",
           flush=True)
     cmd = [sys.executable, "-m", "focusdesk", "transcribe-file", str(long_path), "--format", "txt", "-q"]
     seconds, peak, out, _ = measure(cmd, env, ROOT)
     words = len(out.split())
-    print(f"{minutes:g} min: {seconds:.1f} s (RTF {seconds / long_s:.3f}, {long_s / seconds:.1f}x real "
-          f"time), peak memory {peak:.0f} MB, {words} words")
+    long_wer = jiwer.wer(norm(long_ref), norm(out) or "-")
+    print(f"{long_s / 60:.1f} min: {seconds:.1f} s (RTF {seconds / long_s:.3f}, {long_s / seconds:.1f}x "
+          f"real time), peak memory {peak:.0f} MB, {words} words of {len(norm(long_ref).split())}, "
+          f"WER {long_wer:.1%}")
     print(f"Target: peak memory for a 60-minute file < 1.5 GB: {peak:.0f} MB "
           f"({'met' if peak < 1536 else 'NOT met'}{'' if minutes >= 60 else f'; measured on {minutes:g} min'})")
     if args.keep is None:
