@@ -19,6 +19,25 @@ NOTIFY_MS = 50
 RATES = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0]
 
 
+def _prime_notify_overrides(*objects: QObject) -> None:
+    """Let PySide learn on this thread that we do not override connectNotify/disconnectNotify.
+
+    Qt's FFmpeg backend connects its renderer (living on a media thread) to the player's and the
+    audio output's signals and destroys it there on stop. Destroying calls the sender's virtual
+    disconnectNotify with Qt's connection lock held; for an object made in Python, PySide then takes
+    the GIL to look for a Python override, unless an earlier call cached that there is none. When
+    the window thread holds the GIL and waits for that same lock (closing a widget), both wait
+    forever: a real hang seen under load on PySide6 6.11.3. One connect/disconnect here fills the
+    cache, so the media thread never needs the GIL for it.
+    """
+    def noop(*_args) -> None:
+        return None
+
+    for obj in objects:
+        obj.objectNameChanged.connect(noop)
+        obj.objectNameChanged.disconnect(noop)
+
+
 @dataclass
 class Track:
     path: Path
@@ -38,6 +57,7 @@ class SessionPlayer(QObject):
         self.player = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
         self.player.setAudioOutput(self.audio)
+        _prime_notify_overrides(self.player, self.audio)
         self.rewind_ms = 1000
         self._track: int | None = None
         self._pending: int | None = None  # file position to apply once media is loaded
