@@ -11,7 +11,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from focusdesk.store import sessions
+from focusdesk.core.model import Marker
+from focusdesk.exchange.transcript_import import import_transcript
+from focusdesk.store import annotations, codes, sessions
+from focusdesk.store.coding_ops import apply_code
 from focusdesk.store.demo import create_demo_study
 from focusdesk.store.media import import_audio_file
 from focusdesk.store.workspace import open_workspace
@@ -20,6 +23,14 @@ from focusdesk.ui.main_window import MainWindow
 
 OUT = Path(__file__).parent / "screenshots"
 AUDIO = Path(__file__).resolve().parents[2] / "shared" / "data" / "audio"
+VTT = """WEBVTT
+
+00:00:00.500 --> 00:00:04.000
+<v P01>The reminders kept my clients going between sessions.
+
+00:00:04.500 --> 00:00:09.000
+<v P02>It took a lot of time to set it up every week.
+"""
 
 
 def main() -> int:
@@ -28,8 +39,14 @@ def main() -> int:
     ws = open_workspace(root, exclusive=True)
     create_demo_study(ws)
     fg1 = sessions.session_by_name(ws.db, "Focus group 1")
-    if (AUDIO / "telephone-2spk.wav").exists():
-        import_audio_file(ws, fg1.id, AUDIO / "telephone-2spk.wav")
+    import_audio_file(ws, fg1.id, AUDIO / "telephone-2spk.wav")
+    vtt = root / "fg1.vtt"
+    vtt.write_text(VTT, encoding="utf-8")
+    import_transcript(ws, fg1.id, vtt)  # speakers named P01/P02 through the import
+    apply_code(ws.db, fg1.id, codes.code_by_path(ws.db, "Added burden/Time-consuming").id, 4500, 9000)
+    annotations.add_marker(ws.db, Marker(session_id=fg1.id, ms=2000, tag="key quote"))
+    fg2 = sessions.session_by_name(ws.db, "Focus group 2")
+    import_audio_file(ws, fg2.id, AUDIO / "librispeech-2412-153948-0000.flac")
     window = MainWindow(ws)
     window.resize(1280, 760)
     window.show()

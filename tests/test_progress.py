@@ -45,6 +45,10 @@ def test_progress_follows_the_workflow(seeded):
     p = progress.session_progress(db)[0]
     assert (p.speakers_named, p.next_step) == (2, "code passages")
 
+    transcripts.add_segment(db, Segment(session_id=fg, start_ms=9000, end_ms=9500, text="  imported  text ",
+                                        speaker_id=transcripts.ensure_speaker(db, fg, "S1").id))
+    assert progress.session_progress(db)[0].words == 11  # text without word timings counts too
+
     apply_code(db, fg, codes.code_by_path(db, "Added value/Fosters engagement").id, 0, 500)
     p = progress.session_progress(db)[0]
     assert (p.codings, p.next_step) == (1, "done")

@@ -49,8 +49,13 @@ def session_progress(db: sqlite_utils.Database) -> list[SessionProgress]:
                         "GROUP BY session_id")
     markers = _counts(db, "SELECT session_id, COUNT(*) FROM markers GROUP BY session_id")
     segments = _counts(db, "SELECT session_id, COUNT(*) FROM segments GROUP BY session_id")
-    words = _counts(db, "SELECT s.session_id, COUNT(*) FROM words w JOIN segments s ON s.id = w.segment_id "
-                        "GROUP BY s.session_id")
+    words = {sid: [n] for sid, n in db.execute(
+        "SELECT s.session_id, COUNT(*) FROM words w JOIN segments s ON s.id = w.segment_id "
+        "GROUP BY s.session_id").fetchall()}
+    # Imported transcripts (VTT, DOCX…) have text but no word timings: count their text's words.
+    for sid, text in db.execute("SELECT session_id, text FROM segments g WHERE NOT EXISTS "
+                                "(SELECT 1 FROM words w WHERE w.segment_id = g.id)").fetchall():
+        words.setdefault(sid, [0])[0] += len(text.split())
     # A speaker counts once it has words; labels left over from a merge or an import with no text
     # do not ask to be named.
     speakers = _counts(db, "SELECT sp.session_id, COUNT(*), SUM(sp.participant_id IS NOT NULL "
