@@ -59,24 +59,14 @@ def ct2_to_state_dict(model: CT2Model) -> tuple[dict, dict[str, np.ndarray]]:
     sd["encoder.positional_embedding"] = g("encoder/position_encodings/encodings")
     for i in range(n_audio_layer):
         src, dst = f"encoder/layer_{i}", f"encoder.blocks.{i}"
-        w, b = g(f"{src}/self_attention/linear_0/weight"), g(f"{src}/self_attention/linear_0/bias")
-        wq, wk, wv = np.split(w, 3, axis=0)
-        bq, _bk, bv = np.split(b, 3, axis=0)
-        _attn(sd, f"{dst}.attn", wq, bq, wk, wv, bv, g(f"{src}/self_attention/linear_1/weight"),
-              g(f"{src}/self_attention/linear_1/bias"))
-        _ln(sd, f"{dst}.attn_ln", g, f"{src}/self_attention/layer_norm")
+        _self_attention(sd, g, src, dst)
         _mlp(sd, dst, g, f"{src}/ffn")
     _ln(sd, "encoder.ln_post", g, "encoder/layer_norm")
     sd["decoder.token_embedding.weight"] = g("decoder/embeddings/weight")
     sd["decoder.positional_embedding"] = g("decoder/position_encodings/encodings")
     for i in range(n_text_layer):
         src, dst = f"decoder/layer_{i}", f"decoder.blocks.{i}"
-        w, b = g(f"{src}/self_attention/linear_0/weight"), g(f"{src}/self_attention/linear_0/bias")
-        wq, wk, wv = np.split(w, 3, axis=0)
-        bq, _bk, bv = np.split(b, 3, axis=0)
-        _attn(sd, f"{dst}.attn", wq, bq, wk, wv, bv, g(f"{src}/self_attention/linear_1/weight"),
-              g(f"{src}/self_attention/linear_1/bias"))
-        _ln(sd, f"{dst}.attn_ln", g, f"{src}/self_attention/layer_norm")
+        _self_attention(sd, g, src, dst)
         wkv, bkv = g(f"{src}/attention/linear_1/weight"), g(f"{src}/attention/linear_1/bias")
         wk, wv = np.split(wkv, 2, axis=0)
         _bk, bv = np.split(bkv, 2, axis=0)
@@ -104,6 +94,16 @@ def ct2_to_state_dict(model: CT2Model) -> tuple[dict, dict[str, np.ndarray]]:
 def _heads(model: CT2Model, prefix: str, state: int) -> int:
     value = model.variables.get(f"{prefix}/num_heads")
     return int(value) if value is not None else state // 64
+
+
+def _self_attention(sd: dict, g, src: str, dst: str) -> None:
+    """CTranslate2 fuses q, k and v into one matrix; openai-whisper keeps them apart."""
+    w, b = g(f"{src}/self_attention/linear_0/weight"), g(f"{src}/self_attention/linear_0/bias")
+    wq, wk, wv = np.split(w, 3, axis=0)
+    bq, _bk, bv = np.split(b, 3, axis=0)
+    _attn(sd, f"{dst}.attn", wq, bq, wk, wv, bv, g(f"{src}/self_attention/linear_1/weight"),
+          g(f"{src}/self_attention/linear_1/bias"))
+    _ln(sd, f"{dst}.attn_ln", g, f"{src}/self_attention/layer_norm")
 
 
 def _ln(sd: dict, dst: str, g, src: str) -> None:
