@@ -337,3 +337,27 @@ def test_no_input_device_says_what_to_do(seeded, qtbot, other_server, tmp_path):
     assert not view.recorder.record_button.isEnabled() and not view.recorder.test_button.isEnabled()
     assert view.recorder.start() is False
     assert transcripts.list_recordings(seeded.db, sid_of(seeded)) == []
+
+
+def test_stop_hands_the_recording_to_the_real_transcription_job(seeded, audio, qtbot):
+    """No stand-in: stopping with the option on runs the real transcription job on the new file."""
+    from focusdesk.ui.main_window import MainWindow
+
+    window = MainWindow(seeded)
+    qtbot.addWidget(window)
+    view = LiveConsole(seeded, sid_of(seeded), window=window)
+    qtbot.addWidget(view)
+    view.transcribe_after.setChecked(True)
+    record_until(qtbot, view, 1500)
+    qtbot.mouseClick(view.recorder.stop_button, Qt.MouseButton.LeftButton)
+    assert "Transcription started" in view.recorder.message.text()
+
+    def finished() -> bool:
+        rows = seeded.db.execute("SELECT status FROM transcription_runs WHERE session_id = ?",
+                                 [sid_of(seeded)]).fetchall()
+        return bool(rows) and rows[-1][0] == "done"
+
+    qtbot.waitUntil(finished, timeout=180_000)  # the job ran in its child process on the recording
+    from focusdesk.ui.features.transcription import controller
+
+    qtbot.waitUntil(lambda: not controller(window).is_running(), timeout=30_000)
