@@ -13,9 +13,7 @@ console calls it after a recording stops); it uses the last settings chosen in t
 
 from __future__ import annotations
 
-import threading
-
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,13 +31,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from focusdesk.jobs.runner import JobCancelled, JobCrashed, JobError, run_job
+from focusdesk.jobs.runner import JobCancelled
 from focusdesk.store import sessions, study
 from focusdesk.transcribe.job import WORKER
 from focusdesk.transcribe.progressbar import format_eta
 from focusdesk.transcribe.service import VOCABULARY_KEY, SessionTranscription, low_confidence_words
 from focusdesk.transcribe.types import DEFAULT_MODEL, ENGINES, Settings
 from focusdesk.ui import settings as prefs
+from focusdesk.ui.job_thread import JobThread
 
 REFRESH_MS = 500  # data_changed at most twice a second while segments arrive
 LANGUAGES = [("Detect", ""), ("English", "en"), ("German", "de"), ("French", "fr"),
@@ -63,37 +62,6 @@ def save_settings(s: Settings) -> None:
     prefs.set_value("transcription/model", s.model)
     prefs.set_value("transcription/language", s.language or "")
     prefs.set_value("transcription/per_channel", s.per_channel)
-
-
-class JobThread(QThread):
-    """Runs one job (blocking ``run_job``) off the UI thread; messages come back as signals."""
-
-    message = Signal(object)
-    outcome = Signal(str, str)  # kind (done | cancelled | crashed | failed), text for the user
-
-    def __init__(self, worker: str, params: dict, parent: QObject | None = None):
-        super().__init__(parent)
-        self.worker, self.params = worker, params
-        self.cancel_event = threading.Event()
-
-    def cancel(self) -> None:
-        self.cancel_event.set()
-
-    def run(self) -> None:  # noqa: D102 - QThread entry point
-        try:
-            run_job(self.worker, self.params, self.message.emit, self.cancel_event)
-        except JobCancelled:
-            self.outcome.emit("cancelled", "Cancelled. What was transcribed is kept; start again "
-                                           "to continue where it stopped.")
-        except JobCrashed as exc:
-            self.outcome.emit("crashed", f"{exc} What was transcribed is kept; start again to "
-                                         "continue where it stopped.")
-        except JobError as exc:
-            self.outcome.emit("failed", str(exc))
-        except Exception as exc:  # noqa: BLE001 - anything else must reach the user, not stderr
-            self.outcome.emit("failed", f"{type(exc).__name__}: {exc}")
-        else:
-            self.outcome.emit("done", "")
 
 
 class TranscriptionPanel(QWidget):
@@ -195,8 +163,9 @@ class TranscriptionController(QObject):
         self.dock.show()
         self._open_editor(session_id)
         self.thread = JobThread(WORKER, job.params(), self)
+        self.thread.progress.connect(self._on_progress)
         self.thread.message.connect(self._on_message)
-        self.thread.outcome.connect(self._on_outcome)
+        self.thread.ended.connect(self._on_outcome)
         self.thread.start()
         self.window.status(f"Transcribing {session.name}…")
         return True
@@ -219,12 +188,13 @@ class TranscriptionController(QObject):
         except Exception as exc:  # noqa: BLE001 - e.g. the study was closed: stop, say why
             self.last_error = f"Could not store the transcript: {exc}"
             self.cancel()
+
+    def _on_progress(self, fraction: float, eta_s, text: str) -> None:
+        if self.job is None:
             return
-        if message.get("type") == "progress":
-            text = str(message.get("text", ""))
-            if self.job.stored:
-                text = f"{text} — {self.job.stored} segment(s) stored"
-            self.panel.show_progress(float(message.get("fraction", 0.0)), message.get("eta_s"), text)
+        if self.job.stored:
+            text = f"{text} — {self.job.stored} segment(s) stored"
+        self.panel.show_progress(fraction, eta_s, text)
 
     def _on_segment(self, segment) -> None:
         self._low += len(low_confidence_words(segment))
@@ -232,6 +202,11 @@ class TranscriptionController(QObject):
             self._refresh.start()
 
     def _on_outcome(self, kind: str, text: str) -> None:
+        kept = "What was transcribed is kept; start again to continue where it stopped."
+        if kind == "cancelled":
+            text = f"Cancelled. {kept}"
+        elif kind == "crashed":
+            text = f"{text} {kept}"
         job, thread = self.job, self.thread
         thread.wait()
         self.thread = None

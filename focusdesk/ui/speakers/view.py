@@ -34,7 +34,7 @@ from focusdesk.core.timefmt import format_ms
 from focusdesk.diarize import service
 from focusdesk.store import diarization, sessions, speaker_ops, study, transcripts
 from focusdesk.store.workspace import Workspace
-from focusdesk.ui.speakers.job_thread import JobThread
+from focusdesk.ui.job_thread import JobThread
 
 SAMPLE_MS = 6000  # the sample played: the start of the voice's longest turn
 COLUMNS = ["Voice", "Talk time", "Share", "Sample", "Who is it?", "Voice print"]

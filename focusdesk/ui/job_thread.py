@@ -3,7 +3,7 @@
 ``run_job`` blocks, so it runs in a QThread; every message it relays comes back as a Qt signal,
 delivered on the window's thread (queued), where the store is written: the study's SQLite
 connection belongs to that thread. Cancel sets the runner's event; the child is terminated within
-a tenth of a second and ``cancelled`` follows.
+a tenth of a second and ``cancelled`` follows. Transcription and speaker finding both use it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ class JobThread(QThread):
     succeeded = Signal()
     failed = Signal(str)
     cancelled = Signal()
+    ended = Signal(str, str)  # kind (done | cancelled | crashed | failed), the error's text
 
     def __init__(self, worker: str, params: dict, parent=None):
         super().__init__(parent)
@@ -47,15 +48,19 @@ class JobThread(QThread):
 
         try:
             run_job(self.worker, self.params, relay, self._cancel)
-        except JobCancelled:
+        except JobCancelled as exc:
             self.outcome = "cancelled"
             self.cancelled.emit()
+            self.ended.emit("cancelled", str(exc))
         except (JobError, JobCrashed) as exc:
             self.outcome = "failed"
             self.failed.emit(str(exc))
+            self.ended.emit("crashed" if isinstance(exc, JobCrashed) else "failed", str(exc))
         except Exception as exc:  # noqa: BLE001 - a failure to start must reach the window too
             self.outcome = "failed"
             self.failed.emit(f"{type(exc).__name__}: {exc}")
+            self.ended.emit("failed", f"{type(exc).__name__}: {exc}")
         else:
             self.outcome = "done"
             self.succeeded.emit()
+            self.ended.emit("done", "")
