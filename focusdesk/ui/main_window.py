@@ -115,6 +115,10 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
         return widget
 
+    def views(self, kind: type = QWidget) -> list:
+        """The open tabs that are ``kind`` (e.g. every transcript editor, to refresh them)."""
+        return [w for w in map(self.tabs.widget, range(self.tabs.count())) if isinstance(w, kind)]
+
     def find_view(self, key: str) -> QWidget | None:
         for i in range(self.tabs.count()):
             if self.tabs.widget(i).property("view_key") == key:

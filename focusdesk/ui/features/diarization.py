@@ -24,8 +24,7 @@ def install(window) -> None:
 
 
 def _views(window) -> list[SpeakersView]:
-    tabs = window.tabs
-    return [tabs.widget(i) for i in range(tabs.count()) if isinstance(tabs.widget(i), SpeakersView)]
+    return window.views(SpeakersView)
 
 
 def _reload_all(window) -> None:

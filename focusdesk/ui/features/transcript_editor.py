@@ -39,8 +39,7 @@ def _on_session(window, session_id) -> None:
 
 
 def _editors(window) -> list[TranscriptEditor]:
-    tabs = window.tabs
-    return [tabs.widget(i) for i in range(tabs.count()) if isinstance(tabs.widget(i), TranscriptEditor)]
+    return window.views(TranscriptEditor)
 
 
 def _reload_all(window) -> None:
