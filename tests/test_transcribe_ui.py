@@ -72,6 +72,7 @@ def test_transcribe_action_stores_segments_as_they_arrive_and_reaches_100(window
         dialog.engine.setCurrentIndex(dialog.engine.findData("faster"))
         dialog.language.setCurrentIndex(dialog.language.findData("en"))
         dialog.vocabulary.setText("Kennedy")
+        dialog.decoding.setCurrentIndex(dialog.decoding.findData(5))
         dialog.ok_button.click()
 
     QTimer.singleShot(0, fill)
@@ -93,7 +94,8 @@ def test_transcribe_action_stores_segments_as_they_arrive_and_reaches_100(window
     assert [(r["status"], r["engine"], r["language"]) for r in runs] == [("done", "faster", "en")]
     # the choices are remembered for the next start (e.g. from the live console)
     saved = transcription.saved_settings()
-    assert (saved.engine, saved.language) == ("faster", "en")
+    assert (saved.engine, saved.language, saved.beam_size) == ("faster", "en", 5)
+    assert '"beam_size": 5' in runs[0]["settings"]  # the beam chosen, not the engine's default
     editor = window.find_view(f"transcript:{sid}")
     if editor is not None:  # the transcript editor feature shows what was stored
         assert len(editor.model.segments) == len(segs)

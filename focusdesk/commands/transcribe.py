@@ -20,7 +20,8 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--language", default=None, help="language code, e.g. en (default: detect)")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu")
     p.add_argument("--compute-type", default="auto", help="faster engine: int8, float32, float16 ...")
-    p.add_argument("--beam-size", type=int, default=5)
+    p.add_argument("--beam-size", type=int, default=None,
+                   help="1 = greedy; default: 1 for the faster engine, 5 for openai (as the whisper command)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: the engine's)")
     p.add_argument("--no-vad", action="store_true", help="do not skip non-speech (not recommended)")
     p.add_argument("--window", type=float, default=300.0, metavar="SECONDS",

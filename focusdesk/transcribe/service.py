@@ -148,7 +148,7 @@ class SessionTranscription:
                 "settings": json.dumps({**self._settings_record(), "stats": message.get("stats", {})})})
 
     def _settings_record(self) -> dict:
-        keep = ("device", "compute_type", "model_path")
+        keep = ("device", "compute_type", "beam_size", "model_path")
         return {"settings": self.engine_info.get("settings", self.settings.to_dict()),
                 **{k: self.engine_info[k] for k in keep if k in self.engine_info}}
 

@@ -17,7 +17,7 @@ class Settings:
     language: str | None = None  # None: detect (English-only models always use "en")
     device: str = "cpu"  # cpu | cuda | auto
     compute_type: str = "auto"  # faster: int8 on CPU, float16 on CUDA
-    beam_size: int = 5
+    beam_size: int | None = None  # None: the engine's default (faster 1, openai 5)
     vocabulary: list[str] = field(default_factory=list)  # names and jargon for the prompt
     vad: bool = True
     threads: int = 0  # 0: the engine's default
@@ -29,7 +29,7 @@ class Settings:
             raise ValueError(f"Unknown engine {self.engine!r}; choose one of {', '.join(ENGINES)}.")
         if self.language in ("", "auto"):
             self.language = None
-        if self.beam_size < 1:
+        if self.beam_size is not None and self.beam_size < 1:
             raise ValueError("Beam size must be 1 or more.")
         if self.window_s < 30:
             raise ValueError("The processing window must be at least 30 seconds.")

@@ -44,6 +44,8 @@ REFRESH_MS = 500  # data_changed at most twice a second while segments arrive
 LANGUAGES = [("Detect", ""), ("English", "en"), ("German", "de"), ("French", "fr"),
              ("Spanish", "es"), ("Italian", "it"), ("Dutch", "nl"), ("Portuguese", "pt"),
              ("Polish", "pl"), ("Welsh", "cy")]
+DECODING = [("Engine default (greedy for faster-whisper, beam of 5 for openai-whisper)", 0),
+            ("Greedy: fastest", 1), ("Beam search of 5: slower, sometimes better on hard audio", 5)]
 
 
 def saved_settings() -> Settings:
@@ -52,8 +54,9 @@ def saved_settings() -> Settings:
         return Settings(engine=str(prefs.value("transcription/engine", "auto")),
                         model=str(prefs.value("transcription/model", DEFAULT_MODEL) or DEFAULT_MODEL),
                         language=str(prefs.value("transcription/language", "") or "") or None,
-                        per_channel=prefs.value("transcription/per_channel", False, bool))
-    except ValueError:  # a stale or hand-edited preference
+                        per_channel=prefs.value("transcription/per_channel", False, bool),
+                        beam_size=int(prefs.value("transcription/beam_size", 0) or 0) or None)
+    except (TypeError, ValueError):  # a stale or hand-edited preference
         return Settings()
 
 
@@ -62,6 +65,7 @@ def save_settings(s: Settings) -> None:
     prefs.set_value("transcription/model", s.model)
     prefs.set_value("transcription/language", s.language or "")
     prefs.set_value("transcription/per_channel", s.per_channel)
+    prefs.set_value("transcription/beam_size", s.beam_size or 0)
 
 
 class TranscriptionPanel(QWidget):
@@ -298,6 +302,10 @@ class TranscribeDialog(QDialog):
         st = study.get_study(window.workspace.db)
         self.vocabulary = QLineEdit(", ".join((st.settings.get(VOCABULARY_KEY) or []) if st else []))
         self.vocabulary.setPlaceholderText("names and jargon, comma-separated (optional)")
+        self.decoding = QComboBox()
+        for label, beam in DECODING:
+            self.decoding.addItem(label, beam)
+        self.decoding.setCurrentIndex(max(0, self.decoding.findData(s.beam_size or 0)))
         self.per_channel = QCheckBox("One speaker per channel: transcribe each channel on its own")
         self.per_channel.setChecked(s.per_channel)
         self.restart = QCheckBox("Start again from the beginning (replaces this session's "
@@ -307,6 +315,7 @@ class TranscribeDialog(QDialog):
         form.addRow("Model", self.model)
         form.addRow("Language", self.language)
         form.addRow("Vocabulary", self.vocabulary)
+        form.addRow("Decoding", self.decoding)
         form.addRow(self.per_channel)
         form.addRow(self.restart)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -323,7 +332,8 @@ class TranscribeDialog(QDialog):
     def settings(self) -> Settings:
         return Settings(engine=self.engine.currentData(), model=self.model.currentText().strip()
                         or DEFAULT_MODEL, language=self.language.currentData() or None,
-                        per_channel=self.per_channel.isChecked())
+                        per_channel=self.per_channel.isChecked(),
+                        beam_size=self.decoding.currentData() or None)
 
     def vocabulary_terms(self) -> list[str]:
         return [t.strip() for t in self.vocabulary.text().split(",") if t.strip()]
