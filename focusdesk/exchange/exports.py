@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-from focusdesk.exchange import docx_export, refi_export, spreadsheets, subtitles, text_formats
+from focusdesk.exchange import subtitles, text_formats
 from focusdesk.exchange.safe_write import write_text
 from focusdesk.exchange.session_data import ExportOptions, load_session
 from focusdesk.store.workspace import Workspace
@@ -31,6 +31,8 @@ _TEXT = {"srt": subtitles.to_srt, "vtt": subtitles.to_vtt, "txt": text_formats.t
 def export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str,
                    options: ExportOptions | None = None, include_media: bool = True) -> list[str]:
     """Write one session; returns warnings (empty when all went as asked)."""
+    from focusdesk.exchange import docx_export, refi_export, spreadsheets  # heavy: only when used
+
     options = options or ExportOptions()
     if fmt not in SESSION_FORMATS:
         raise ValueError(f"Unknown format {fmt!r}; choose one of {', '.join(SESSION_FORMATS)}.")
@@ -49,6 +51,8 @@ def export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str,
 
 def export_study(ws: Workspace, fmt: str, target: Path | str, options: ExportOptions | None = None,
                  table: str = "codings", include_media: bool = True) -> list[str]:
+    from focusdesk.exchange import refi_export, spreadsheets
+
     options = options or ExportOptions()
     if fmt == "qdpx":
         return refi_export.write_qdpx(ws, target, None, options, include_media).warnings
@@ -67,6 +71,8 @@ def export_study(ws: Workspace, fmt: str, target: Path | str, options: ExportOpt
 def preview(ws: Workspace, session_id: int, fmt: str, options: ExportOptions | None = None,
             limit: int = 6000) -> str:
     """What the export will say, as text (binary formats show their text content)."""
+    from focusdesk.exchange import refi_export, spreadsheets
+
     options = options or ExportOptions()
     if fmt in _TEXT:
         text = _TEXT[fmt](load_session(ws.db, session_id, options))
