@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from focusdesk.transcribe.guards import LoopGuard, collapse_repeated_ngrams, compression_ratio
 from focusdesk.transcribe.pipeline import quiet_cut, vocabulary_prompt
@@ -75,8 +76,11 @@ def test_vocabulary_prompt():
     assert vocabulary_prompt(["St Mungo's", " CBT ", "CBT", ""]) == "St Mungo's, CBT."
 
 
-def test_each_window_gets_only_the_vocabulary_as_prompt(tmp_path):
-    """Carrying the previous window's words as a prompt made tiny.en skip speech; never again."""
+@pytest.mark.parametrize("as_prompt", [False, True])
+def test_windows_never_carry_earlier_words_and_the_vocabulary_is_a_prompt_only_when_asked(
+        tmp_path, as_prompt):
+    """Carrying the previous window's words as a prompt made tiny.en skip speech; never again.
+    The vocabulary reaches the model only when asked (as a prompt it broke tiny.en's timing)."""
     import soundfile as sf
 
     from focusdesk.transcribe.engines import Engine
@@ -85,7 +89,8 @@ def test_each_window_gets_only_the_vocabulary_as_prompt(tmp_path):
 
     class Recorder(Engine):
         def __init__(self):
-            self.settings = Settings(window_s=30, vad=False, vocabulary=["CBT"])
+            self.settings = Settings(window_s=30, vad=False, vocabulary=["CBT"],
+                                     vocabulary_prompt=as_prompt)
             self.prompts: list[str | None] = []
 
         def transcribe(self, audio, language, prompt):
@@ -102,5 +107,5 @@ def test_each_window_gets_only_the_vocabulary_as_prompt(tmp_path):
     out = []
     stats = transcribe_stream(engine, path, on_segment=out.append)
     assert stats.windows >= 3 and len(engine.prompts) == stats.windows
-    assert engine.prompts == ["CBT."] * stats.windows
+    assert engine.prompts == (["CBT."] if as_prompt else [None]) * stats.windows
     assert [s.text for s in out] == [f"window {i + 1}" for i in range(stats.windows)]

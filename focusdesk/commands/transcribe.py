@@ -28,12 +28,16 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
                    help="audio processed at once; memory grows with it (default 300)")
     p.add_argument("--per-channel", action="store_true",
                    help="transcribe each channel on its own (one speaker per channel)")
+    p.add_argument("--vocabulary-prompt", action="store_true",
+                   help="also give the vocabulary to the model as a prompt (helps large models; "
+                   "makes tiny models skip conversational speech)")
 
 
 def _settings(args) -> Settings:
     return Settings(engine=args.engine, model=args.model, language=args.language, device=args.device,
                     compute_type=args.compute_type, beam_size=args.beam_size, threads=args.threads,
                     vad=not args.no_vad, window_s=args.window, per_channel=args.per_channel,
+                    vocabulary_prompt=args.vocabulary_prompt,
                     vocabulary=[v.strip() for v in (getattr(args, "vocabulary", "") or "").split(",")
                                 if v.strip()])
 
@@ -43,8 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "(resumes after an interruption)")
     p.add_argument("session", help="session name")
     _engine_options(p)
-    p.add_argument("--vocabulary", default="", help="comma-separated names and jargon for the prompt "
-                   "(added to the study's vocabulary and site names)")
+    p.add_argument("--vocabulary", default="", help="comma-separated names and jargon, spelled the "
+                   "study's way in the transcript (added to the study's vocabulary and site names)")
     p.add_argument("--restart", action="store_true",
                    help="discard this session's Whisper segments and transcribe from the start")
     p.set_defaults(func=transcribe_cmd)
@@ -52,7 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("transcribe-file", help="print the transcript of an audio file (no study needed)")
     p.add_argument("file", type=Path)
     _engine_options(p)
-    p.add_argument("--vocabulary", default="")
+    p.add_argument("--vocabulary", default="", help="comma-separated names and jargon, spelled this "
+                   "way in the transcript")
     p.add_argument("--channel", type=int, default=None, help="transcribe only this channel (1-based)")
     p.add_argument("--format", choices=["txt", "json", "vtt"], default="txt")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")

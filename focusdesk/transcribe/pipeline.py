@@ -7,11 +7,11 @@ no word is split. Within a window, silero VAD (the ONNX model in faster-whisper'
 non-speech before the model sees it, which prevents text invented over silence; the
 :class:`~focusdesk.transcribe.guards.LoopGuard` removes repetition loops.
 
-Every window starts afresh, with the study's vocabulary as its only prompt: carrying the previous
-window's last words into the prompt made tiny.en skip speech it took for already said (measured on
-10 minutes of speech: two thirds of the second window's words lost). So a loop never carries into
-the next window, and within a window the engines drop their own running prompt when they have to
-fall back to sampling (their ``prompt_reset_on_temperature``).
+Every window starts afresh, without a prompt: carrying the previous window's last words into the
+prompt made tiny.en skip speech it took for already said (measured on 10 minutes of speech: two
+thirds of the second window's words lost), and within a window the engines decode each 30-second
+chunk without the text before it (see engines.py). So a loop never carries on. The study's
+vocabulary corrects spellings after decoding (vocabulary.py); it is a prompt only when asked.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from focusdesk.audio.decode import SAMPLE_RATE, stream_audio
 from focusdesk.transcribe.engines import Engine
 from focusdesk.transcribe.guards import LoopGuard, norm, split_long_segment
 from focusdesk.transcribe.types import SegmentResult, WordResult
+from focusdesk.transcribe.vocabulary import apply_vocabulary, build_terms
 
 SEAM_SEARCH_S = 30.0  # look this far either side of the window's nominal end for a quiet cut
 # Speech kept either side of each VAD region. faster-whisper's 400 ms clipped word edges at the
@@ -106,7 +107,9 @@ def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None =
     """
     settings = engine.settings
     window_s = window_s or settings.window_s
-    base_prompt = vocabulary_prompt(vocabulary if vocabulary is not None else settings.vocabulary)
+    vocabulary = vocabulary if vocabulary is not None else settings.vocabulary
+    terms = build_terms(vocabulary)
+    base_prompt = vocabulary_prompt(vocabulary) if settings.vocabulary_prompt else ""
     stats = StreamStats(language=language)
     guard = LoopGuard(last_end=start_s - 1e-6 if start_s > 0 else -1.0,
                       prompt_terms=set(norm(base_prompt).split()))
@@ -142,6 +145,7 @@ def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None =
                 kept = guard.accept(part)
                 if kept is None:
                     continue
+                kept = apply_vocabulary(kept, terms)
                 stats.segments += 1
                 on_segment(kept)
                 if on_position:

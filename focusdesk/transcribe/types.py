@@ -18,7 +18,8 @@ class Settings:
     device: str = "cpu"  # cpu | cuda | auto
     compute_type: str = "auto"  # faster: int8 on CPU, float16 on CUDA
     beam_size: int | None = None  # None: the engine's default (faster 1, openai 5)
-    vocabulary: list[str] = field(default_factory=list)  # names and jargon for the prompt
+    vocabulary: list[str] = field(default_factory=list)  # names and jargon, spelled the study's way
+    vocabulary_prompt: bool = False  # also prompt the model with them (breaks tiny.en; see vocabulary.py)
     vad: bool = True
     threads: int = 0  # 0: the engine's default
     window_s: float = 300.0  # audio processed at once; memory grows with it
