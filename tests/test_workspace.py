@@ -53,6 +53,28 @@ def test_v1_database_migrates_and_keeps_everything(tmp_path):
     backup.close()
 
 
+def test_a_study_made_before_migration_3_existed_gets_its_table(tmp_path):
+    """Migration 3 landed after 6 and 7: a version-7 study without it is repaired by 8."""
+    from focusdesk.store.schema import MIGRATIONS
+    from focusdesk.store.workspace import _statements
+
+    root = tmp_path / "v7"
+    root.mkdir()
+    conn = sqlite3.connect(root / DB_NAME)
+    for number in (n for n in sorted(MIGRATIONS) if n <= 7 and n != 3):
+        for statement in _statements(MIGRATIONS[number]):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 7")
+    conn.commit()
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'transcription_runs'").fetchall()
+    conn.close()
+    with open_workspace(root) as ws:
+        assert ws.schema_version == LATEST >= 8
+        assert ws.db.execute("SELECT count(*) FROM transcription_runs").fetchone() == (0,)
+        indexes = {r[0] for r in ws.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"transcription_runs_recording", "segments_recording_end"} <= indexes
+
+
 def test_failed_migration_rolls_back(tmp_path, monkeypatch):
     from focusdesk.store import schema, workspace
 

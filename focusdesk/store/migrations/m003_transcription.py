@@ -9,7 +9,7 @@ focusdesk.transcribe.store.LOW_CONFIDENCE).
 NUMBER = 3
 
 SQL = """
-CREATE TABLE transcription_runs (
+CREATE TABLE IF NOT EXISTS transcription_runs (
     id INTEGER PRIMARY KEY,
     session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     recording_id INTEGER REFERENCES recordings(id) ON DELETE CASCADE,
@@ -26,6 +26,6 @@ CREATE TABLE transcription_runs (
     started_at TEXT NOT NULL,
     finished_at TEXT
 );
-CREATE INDEX transcription_runs_recording ON transcription_runs(recording_id, channel, status);
-CREATE INDEX segments_recording_end ON segments(recording_id, channel, end_ms);
+CREATE INDEX IF NOT EXISTS transcription_runs_recording ON transcription_runs(recording_id, channel, status);
+CREATE INDEX IF NOT EXISTS segments_recording_end ON segments(recording_id, channel, end_ms);
 """
