@@ -39,6 +39,9 @@ def test_near_misses_are_corrected_only_for_capitalised_words_and_long_terms():
     assert corrected("she hates it", ["Hayes"]).text == "she hates it"
     # short terms only match exactly: CBD is not CBT
     assert corrected("They said CBD", ["CBT"]).text == "They said CBD"
+    # an exact match beats a near miss: Site D stays Site D when both sites are listed
+    assert corrected("From Site D today", ["Site B", "Site D"]).text == "From Site D today"
+    assert corrected("From Site D today", ["Site B"]).text == "From Site B today"
     # a near miss never swallows the next word
     assert corrected("Sheila and Texas", ["Sheilagh"]).text == "Sheilagh and Texas"
 

@@ -35,7 +35,7 @@ def _letters(text: str) -> str:
 
 
 def build_terms(vocabulary: list[str]) -> list[Term]:
-    """Terms longest first, so "St Mungo's Hospital" wins over "St Mungo's"."""
+    """Terms longest first, so of two exact matches "St Mungo's Hospital" wins over "St Mungo's"."""
     terms = {}
     for raw in vocabulary:
         text = " ".join(raw.split())
@@ -45,16 +45,32 @@ def build_terms(vocabulary: list[str]) -> list[Term]:
     return sorted(terms.values(), key=lambda t: (-t.words, -len(t.letters)))
 
 
-def _matches(term: Term, run: list[WordResult]) -> bool:
-    """Same letters (any spacing), or, word for word, a capitalised near miss of a long term."""
+def _similarity(term: Term, run: list[WordResult]) -> float:
+    """1.0 for the same letters (any spacing); for a capitalised word-for-word near miss of a long
+    term, how close it is; otherwise 0."""
     letters = "".join(_letters(w.text) for w in run)
     if not letters:
-        return False
+        return 0.0
     if letters == term.letters:
-        return True
+        return 1.0
     first = run[0].text.strip().lstrip("\"'(")
-    return (len(run) == term.words and len(term.letters) >= FUZZY_MIN_LETTERS and first[:1].isupper()
-            and SequenceMatcher(None, letters, term.letters).ratio() >= FUZZY_MIN_RATIO)
+    if len(run) != term.words or len(term.letters) < FUZZY_MIN_LETTERS or not first[:1].isupper():
+        return 0.0
+    ratio = SequenceMatcher(None, letters, term.letters).ratio()
+    return ratio if ratio >= FUZZY_MIN_RATIO else 0.0
+
+
+def _best_match(terms: list[Term], words: list[WordResult], i: int) -> tuple[Term, int] | None:
+    """The term that fits best at word ``i`` and how many words it replaces (exact beats near)."""
+    best: tuple[float, Term, int] | None = None
+    for term in terms:
+        for n in {term.words, term.words + 1, max(1, term.words - 1)}:
+            if i + n > len(words):
+                continue
+            score = _similarity(term, words[i:i + n])
+            if score and (best is None or score > best[0]):
+                best = (score, term, n)
+    return (best[1], best[2]) if best else None
 
 
 def _replace(term: Term, run: list[WordResult]) -> WordResult:
@@ -74,19 +90,16 @@ def apply_vocabulary(seg: SegmentResult, terms: list[Term]) -> SegmentResult:
     changed = False
     i = 0
     while i < len(words):
-        for term in terms:
-            hit = next((n for n in sorted({term.words, term.words + 1, max(1, term.words - 1)},
-                                          reverse=True)
-                        if i + n <= len(words) and _matches(term, words[i:i + n])), 0)
-            if hit:
-                new = _replace(term, words[i:i + hit])
-                changed = changed or [w.text for w in words[i:i + hit]] != [new.text]
-                out.append(new)
-                i += hit
-                break
-        else:
+        match = _best_match(terms, words, i)
+        if match is None:
             out.append(words[i])
             i += 1
+            continue
+        term, n = match
+        new = _replace(term, words[i:i + n])
+        changed = changed or [w.text for w in words[i:i + n]] != [new.text]
+        out.append(new)
+        i += n
     if not changed:
         return seg
     return SegmentResult(seg.start, seg.end, "".join(w.text for w in out).strip(), out,
