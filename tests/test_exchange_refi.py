@@ -239,3 +239,39 @@ def test_zip_bombs_and_unsafe_docx_are_refused(other, tmp_path):
     with pytest.raises(UnsafeFileError, match="DTD or entities"):
         import_transcript(other, sid, entity)
     assert transcripts.list_segments(other.db, sid) == []
+
+
+def test_a_session_recorded_in_parts_is_packed_as_one_file_on_its_timeline(coded, other, tmp_path):
+    """REFI-QDA gives a source one file: the parts are joined at their offsets, not dropped."""
+    import numpy as np
+
+    from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
+
+    ws, sid = coded
+    second = import_audio_file(ws, sid, AUDIO / "librispeech-2412-153948-0000.flac")
+    assert second.offset_ms == 11000
+    out = tmp_path / "parts.qdpx"
+    build = refi_export.write_qdpx(ws, out)
+    assert any("2 recordings are joined" in w for w in build.warnings)
+    root, names = _project(out)
+    PROJECT_XSD.assertValid(root)
+    audio = [n for n in names if n.startswith("sources/") and not n.endswith(".txt")]
+    assert len(audio) == 1 and audio[0].endswith(".m4a")
+    source = next(e for e in root.iter(f"{NS}AudioSource") if e.get("name") == "Focus group 1")
+    assert source.get("path") == "internal://" + audio[0].removeprefix("sources/")
+    with zipfile.ZipFile(out) as z:
+        z.extract(audio[0], tmp_path)
+    joined = decode_audio(tmp_path / audio[0])
+    libri = decode_audio(AUDIO / "librispeech-2412-153948-0000.flac")
+    assert abs(len(joined) / SAMPLE_RATE - (11.0 + len(libri) / SAMPLE_RATE)) < 0.1
+    # the second part sounds where the transcript says it starts: best alignment within 10 ms
+    part = joined[11 * SAMPLE_RATE - 800: 11 * SAMPLE_RATE + 5 * SAMPLE_RATE + 800]
+    ref = libri[: 5 * SAMPLE_RATE]
+    scores = [float(np.dot(part[lag: lag + len(ref)], ref)) for lag in range(0, 1601, 8)]
+    lag_ms = (int(np.argmax(scores)) * 8 - 800) / SAMPLE_RATE * 1000
+    assert abs(lag_ms) <= 10 and max(scores) > 0.8 * float(np.dot(ref, ref))
+    # and it comes back as one recording covering the whole session
+    import_qdpx(other, out)
+    new = sessions.session_by_name(other.db, "Focus group 1")
+    recs = transcripts.list_recordings(other.db, new.id)
+    assert len(recs) == 1 and abs(recs[0].duration_ms - len(joined) * 1000 / SAMPLE_RATE) < 100

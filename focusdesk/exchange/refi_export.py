@@ -1,6 +1,8 @@
 """The whole study (or some sessions) as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA.
 
-Each session becomes an ``AudioSource`` (its first recording, packed under ``sources/``) with a
+Each session becomes an ``AudioSource`` (its recording, packed under ``sources/``; several
+recordings, or one that starts later than the session, are joined into one file on the session
+timeline, see focusdesk.audio.join) with a
 ``Transcript`` whose plain text is one line per segment ("Name: text"). ``SyncPoint``s tie the
 text to media time at every segment start and end and at every coding boundary, with the
 coding's exact millisecond, so codings survive a round trip to the millisecond. Codings hang on
@@ -12,6 +14,7 @@ settings, so re-exports keep them stable. Everything passes through pseudonyms a
 from __future__ import annotations
 
 import re
+import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from focusdesk.audio.join import join_recordings
 from focusdesk.core.timefmt import format_ms
 from focusdesk.exchange.refi_schema import PROJECT_NS, stable_guid
 from focusdesk.exchange.safe_write import atomic_path
@@ -164,6 +168,7 @@ class ProjectBuild:
     files: dict[str, bytes]  # sources/<name> -> content
     media: dict[str, Path]  # sources/<name> -> file on disk
     warnings: list[str]
+    joins: dict[str, list[tuple[Path, int]]] = field(default_factory=dict)  # sources/<name> -> parts
 
 
 def build_project(ws: Workspace, session_ids: list[int] | None = None,
@@ -233,6 +238,7 @@ def build_project(ws: Workspace, session_ids: list[int] | None = None,
 
     files: dict[str, bytes] = {}
     media: dict[str, Path] = {}
+    joins: dict[str, list[tuple[Path, int]]] = {}
     warnings: list[str] = []
     if chosen:
         sources = _sub(root, "Sources")
@@ -241,16 +247,23 @@ def build_project(ws: Workspace, session_ids: list[int] | None = None,
             recs = transcripts.list_recordings(db, s.id)
             path_attr = None
             if recs and include_media:
-                rec = recs[0]
-                file = ws.resolve(rec.path)
-                if file.is_file():
-                    name = f"{g('recording', rec.id)}{file.suffix.lower()}"
+                present = [r for r in recs if ws.resolve(r.path).is_file()]
+                for rec in recs:
+                    if rec not in present:
+                        warnings.append(f"{s.name}: the recording {rec.path} is missing; "
+                                        "exported without it.")
+                if len(present) == 1 and present[0].offset_ms == 0:
+                    file = ws.resolve(present[0].path)
+                    name = f"{g('recording', present[0].id)}{file.suffix.lower()}"
                     media[f"sources/{name}"] = file
                     path_attr = f"internal://{name}"
-                else:
-                    warnings.append(f"{s.name}: the recording {rec.path} is missing; exported without it.")
-                if len(recs) > 1:
-                    warnings.append(f"{s.name}: only the first of {len(recs)} recordings is packed.")
+                elif present:  # one file on the session timeline, as the transcript's times are
+                    name = f"{g('session-audio', s.id)}.m4a"
+                    joins[f"sources/{name}"] = [(ws.resolve(r.path), r.offset_ms) for r in present]
+                    path_attr = f"internal://{name}"
+                    if len(present) > 1:
+                        warnings.append(f"{s.name}: its {len(present)} recordings are joined into one "
+                                        "audio file on the session timeline (16 kHz mono AAC).")
             src = _sub(sources, "AudioSource", guid=g("session", s.id), name=s.name, path=path_attr,
                        creatingUser=user, creationDateTime=_dt(s.created_at))
             desc = ", ".join(x for x in (s.kind.label, data.site_name, s.date) if x)
@@ -305,7 +318,7 @@ def build_project(ws: Workspace, session_ids: list[int] | None = None,
                 _sub(el, "MemberSource", targetGUID=g("session", s.id))
             for m in notes_in:
                 _sub(el, "MemberNote", targetGUID=g("memo", m.id))
-    return ProjectBuild(root=root, files=files, media=media, warnings=warnings)
+    return ProjectBuild(root=root, files=files, media=media, warnings=warnings, joins=joins)
 
 
 def project_xml(build: ProjectBuild) -> bytes:
@@ -315,11 +328,16 @@ def project_xml(build: ProjectBuild) -> bytes:
 def write_qdpx(ws: Workspace, target: Path | str, session_ids: list[int] | None = None,
                options: ExportOptions | None = None, include_media: bool = True) -> ProjectBuild:
     build = build_project(ws, session_ids, options, include_media)
-    with atomic_path(target) as tmp:
+    with atomic_path(target) as tmp, tempfile.TemporaryDirectory(prefix="focusdesk-qdpx-") as work:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("project.qde", project_xml(build))
             for name, content in build.files.items():
                 zf.writestr(name, content)
             for name, path in build.media.items():
                 zf.write(path, name, compress_type=zipfile.ZIP_STORED)
+            for name, parts in build.joins.items():
+                joined = Path(work) / Path(name).name
+                join_recordings(parts, joined)
+                zf.write(joined, name, compress_type=zipfile.ZIP_STORED)
+                joined.unlink()
     return build
