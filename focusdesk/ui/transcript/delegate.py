@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QPlainTextEdit, QStyle, QStyledItemDelegate
 
@@ -19,6 +19,7 @@ from focusdesk.core.timefmt import format_ms
 from focusdesk.ui.transcript.model import TranscriptModel, words_of
 
 MARGIN = 16  # coding bars
+DRAFT_DELAY_MS = 1000
 SPEAKER_W = 132
 PAD = 5
 SPEAKER_COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457",
@@ -71,6 +72,8 @@ class TranscriptDelegate(QStyledItemDelegate):
         self._layouts: dict[int, Layout] = {}
         self.on_commit: Callable[[int, str], None] | None = None
         self.on_split: Callable[[int, str, int], None] | None = None
+        self.on_draft: Callable[[int, str], None] | None = None  # typing not yet committed
+        self.on_draft_done: Callable[[int], None] | None = None  # committed or given up
         self.pending_cursor: int | None = None
 
     # --- layout ----------------------------------------------------------------------------
@@ -252,6 +255,13 @@ class TranscriptDelegate(QStyledItemDelegate):
         seg_id = seg.id if seg else None
         editor.commit.connect(lambda e=editor: self._finish(e))
         editor.split.connect(lambda pos, e=editor, sid=seg_id: self._split(e, sid, pos))
+        if seg_id is not None and self.on_draft is not None:
+            # Typing is kept a second after each keystroke, so a crash before Enter loses little.
+            timer = QTimer(editor, singleShot=True, interval=DRAFT_DELAY_MS)
+            timer.timeout.connect(lambda e=editor, sid=seg_id: self.on_draft(sid, e.toPlainText()))
+            editor.textChanged.connect(lambda e=editor, t=timer: e.property("loaded") and t.start())
+            done = self.on_draft_done
+            editor.destroyed.connect(lambda *_a, sid=seg_id: done and done(sid))
         return editor
 
     def setEditorData(self, editor, index) -> None:  # noqa: N802

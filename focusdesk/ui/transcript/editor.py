@@ -43,6 +43,7 @@ from focusdesk.store import transcripts
 from focusdesk.store.sessions import get_session
 from focusdesk.ui.transcript import commands as cmd
 from focusdesk.ui.transcript import keys, menus
+from focusdesk.ui.transcript.drafts_bar import DraftsBar, draft_callbacks
 from focusdesk.ui.transcript.findbar import FindBar, FoundAt
 from focusdesk.ui.transcript.model import TranscriptModel
 from focusdesk.ui.transcript.peaks import PeaksLoader
@@ -77,6 +78,7 @@ class TranscriptEditor(QWidget):
         self.view = TranscriptView(self.model, self)
         self.view.delegate.on_commit = self.edit_text
         self.view.delegate.on_split = lambda sid, text, pos: self.split(sid, char_pos=pos, text=text)
+        self.view.delegate.on_draft, self.view.delegate.on_draft_done = draft_callbacks(self.db)
         # Direct, then a timer without arguments: a queued signal would carry a pointer to the
         # inline editor, which is deleted by the time it is delivered.
         self.view.delegate.closeEditor.connect(lambda *_a: QTimer.singleShot(0, self._after_edit_closed))
@@ -124,6 +126,8 @@ class TranscriptEditor(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.waveform)
         lay.addWidget(self.find_bar)
+        self.drafts_bar = DraftsBar(self)
+        lay.addWidget(self.drafts_bar)
         lay.addWidget(self.view, 1)
 
         # --- wiring ---
