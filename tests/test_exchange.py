@@ -333,3 +333,22 @@ def test_control_characters_in_the_transcript_do_not_break_exports(coded, tmp_pa
     out = tmp_path / f"x{exports.SUFFIX[fmt]}"
     exports.export_session(ws, sid, fmt, out)
     assert "fosters engagement" in _content(out, fmt)
+
+
+def test_first_names_and_surnames_alone_are_pseudonymised_too(seeded):
+    """Facilitators say "thanks, Sheila": the name on its own must not reach an export."""
+    from focusdesk.core.model import Participant
+    from focusdesk.exchange.redact import build_redactor
+    from focusdesk.store import study as study_store
+
+    db = seeded.db
+    study_store.add_participant(db, Participant(code="P07", real_name="Sheila Brown"))
+    study_store.add_participant(db, Participant(code="P08", real_name="Sheila Green"))
+    study_store.add_participant(db, Participant(code="P09", real_name="Diane Young"))
+    text = "Thanks, Sheila. Diane, and you, Ms Young? SHEILA BROWN liked the brown bread; young people too."
+    out = build_redactor(db).apply(text)
+    assert out == ("Thanks, [NAME]. P09, and you, Ms P09? P07 liked the brown bread; young people too.")
+    # real names asked for: nothing replaced; the study can turn name parts off
+    assert build_redactor(db, names=True, redact=False).apply(text) == text
+    study_store.update_settings(db, redact_name_parts=False)
+    assert build_redactor(db).apply(text).startswith("Thanks, Sheila. Diane, and you, Ms Young? P07")
