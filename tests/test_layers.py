@@ -34,3 +34,11 @@ def test_core_does_not_import_store_or_ui():
         offenders += [f"{path.name}: {m}" for m in imports_of(path)
                       if m.startswith(("focusdesk.store", "focusdesk.ui", "sqlite_utils"))]
     assert offenders == []
+
+
+def test_no_python_qt_message_handler():
+    """A Python Qt message handler needs the GIL on whatever thread logs: Qt's FFmpeg audio thread
+    warning while the window thread waits for it (QMediaPlayer.stop) then deadlocks the app."""
+    offenders = [str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
+                 if "qInstallMessageHandler" in p.read_text()]
+    assert offenders == []
