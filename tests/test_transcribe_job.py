@@ -169,6 +169,11 @@ def test_cli_transcribe_file_formats(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["engine"] == "faster" and data["language"] == "en"
     assert data["segments"][0]["words"][0]["probability"] > 0
+    # the vocabulary reaches the job and spells the names the study's way
+    assert cli.main(["transcribe-file", str(AUDIO / "telephone-2spk.wav"), "--vocabulary",
+                     "Dianne, Sheilagh", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "This is Dianne" in out and "Sheilagh" in out and len(out.split()) > 50
 
 
 def test_cli_bad_inputs_give_clear_errors(tmp_path, capsys):
