@@ -9,7 +9,7 @@ from conftest import AUDIO
 from focusdesk.transcribe.engines import load_engine
 from focusdesk.transcribe.guards import norm
 from focusdesk.transcribe.pipeline import transcribe_stream
-from focusdesk.transcribe.types import SegmentResult, Settings, WordResult
+from focusdesk.transcribe.types import LOW_CONFIDENCE, SegmentResult, Settings, WordResult
 from focusdesk.transcribe.vocabulary import apply_vocabulary, build_terms
 
 
@@ -33,8 +33,12 @@ def test_exact_matches_take_the_study_spelling_whatever_the_case_punctuation_or_
 
 
 def test_near_misses_are_corrected_only_for_capitalised_words_and_long_terms():
-    assert corrected("This is Diane and I'm Sheila.", ["Dianne", "Sheilagh"]).text == \
-        "This is Dianne and I'm Sheilagh."
+    near = corrected("This is Diane and I'm Sheila.", ["Dianne", "Sheilagh"])
+    assert near.text == "This is Dianne and I'm Sheilagh."
+    # a near miss is a guess: flagged for review like a low-confidence word; exact ones are not
+    assert [w.text for w in near.words if w.probability < LOW_CONFIDENCE] == [" Dianne", " Sheilagh."]
+    exact = corrected("we started cbt", ["CBT"])
+    assert all(w.probability >= LOW_CONFIDENCE for w in exact.words)
     # an ordinary lower-case word close to a term is left alone
     assert corrected("she hates it", ["Hayes"]).text == "she hates it"
     # short terms only match exactly: CBD is not CBT

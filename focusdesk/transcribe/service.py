@@ -19,9 +19,8 @@ from focusdesk.store import study, transcripts
 from focusdesk.store.tx import now_iso, transaction
 from focusdesk.store.workspace import Workspace
 from focusdesk.transcribe.job import WORKER
-from focusdesk.transcribe.types import Settings
+from focusdesk.transcribe.types import LOW_CONFIDENCE, Settings
 
-LOW_CONFIDENCE = 0.5  # words below this probability are flagged for review
 VOCABULARY_KEY = "transcription_vocabulary"  # study.settings: names and jargon for the prompt
 DONE_SLACK_MS = 1000
 

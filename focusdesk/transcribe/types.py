@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 ENGINES = ("auto", "faster", "openai")
 DEFAULT_MODEL = "tiny.en"
+LOW_CONFIDENCE = 0.5  # words below this probability are flagged for review
 
 
 @dataclass

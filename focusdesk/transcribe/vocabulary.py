@@ -6,7 +6,8 @@ speech and the words with it (telephone-2spk.wav: WER 16 % without a prompt, 100
 vocabulary corrects the spelling of what was heard instead: a word or run of words that matches a
 term once case, punctuation and spacing are ignored takes the term's spelling ("cbt" → "CBT",
 "St. Mungos" → "St Mungo's"), and a capitalised word (Whisper's guess at a name) that is close to
-a term of five letters or more takes it too ("Sheila" → "Sheilagh"). Word times never move. The
+a term of five letters or more takes it too ("Sheila" → "Sheilagh"), flagged for review like
+a low-confidence word. Word times never move. The
 prompt stays available (``Settings.vocabulary_prompt``) for larger models.
 """
 
@@ -16,11 +17,12 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from focusdesk.transcribe.guards import norm
-from focusdesk.transcribe.types import SegmentResult, WordResult
+from focusdesk.transcribe.types import LOW_CONFIDENCE, SegmentResult, WordResult
 
 FUZZY_MIN_LETTERS = 5  # shorter terms ("CBT", "GP") are only corrected when they match exactly
 FUZZY_MIN_RATIO = 0.8
 _TRAILING = ".,;:!?\"')]"
+REVIEW_PROBABILITY = LOW_CONFIDENCE - 0.01  # a near-miss correction is shown for review
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,10 @@ def _similarity(term: Term, run: list[WordResult]) -> float:
     return ratio if ratio >= FUZZY_MIN_RATIO else 0.0
 
 
-def _best_match(terms: list[Term], words: list[WordResult], i: int) -> tuple[Term, int] | None:
-    """The term that fits best at word ``i`` and how many words it replaces (exact beats near)."""
+def _best_match(terms: list[Term], words: list[WordResult],
+                i: int) -> tuple[Term, int, bool] | None:
+    """The term that fits best at word ``i``, how many words it replaces, and whether it matched
+    exactly (exact beats near)."""
     best: tuple[float, Term, int] | None = None
     for term in terms:
         for n in {term.words, term.words + 1, max(1, term.words - 1)}:
@@ -70,15 +74,19 @@ def _best_match(terms: list[Term], words: list[WordResult], i: int) -> tuple[Ter
             score = _similarity(term, words[i:i + n])
             if score and (best is None or score > best[0]):
                 best = (score, term, n)
-    return (best[1], best[2]) if best else None
+    return (best[1], best[2], best[0] == 1.0) if best else None
 
 
-def _replace(term: Term, run: list[WordResult]) -> WordResult:
+def _replace(term: Term, run: list[WordResult], exact: bool) -> WordResult:
+    """The term in place of ``run``. A near miss is a guess: its probability is kept below the
+    review threshold so the editor marks it for checking ("Site D" may really be Site D)."""
     first, last = run[0].text, run[-1].text.rstrip()
     lead = first[: len(first) - len(first.lstrip())]
     trail = last[len(last.rstrip(_TRAILING)):]
-    return WordResult(run[0].start, run[-1].end, lead + term.text + trail,
-                      min(w.probability for w in run))
+    probability = min(w.probability for w in run)
+    if not exact:
+        probability = min(probability, REVIEW_PROBABILITY)
+    return WordResult(run[0].start, run[-1].end, lead + term.text + trail, probability)
 
 
 def apply_vocabulary(seg: SegmentResult, terms: list[Term]) -> SegmentResult:
@@ -95,8 +103,8 @@ def apply_vocabulary(seg: SegmentResult, terms: list[Term]) -> SegmentResult:
             out.append(words[i])
             i += 1
             continue
-        term, n = match
-        new = _replace(term, words[i:i + n])
+        term, n, exact = match
+        new = _replace(term, words[i:i + n], exact)
         changed = changed or [w.text for w in words[i:i + n]] != [new.text]
         out.append(new)
         i += n

@@ -3,7 +3,7 @@
 One row per (recording, channel) pass. A run that never reached ``done`` was interrupted; running
 the job again resumes after the last stored segment of that recording and channel. Low-confidence
 words are not stored as a flag: they are derived from ``words.probability`` (see
-focusdesk.transcribe.store.LOW_CONFIDENCE).
+focusdesk.transcribe.types.LOW_CONFIDENCE).
 """
 
 NUMBER = 3

@@ -17,9 +17,9 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 from focusdesk.core.model import Coding, GuideItem, Marker, Segment
 from focusdesk.core.timefmt import format_ms
 from focusdesk.store import annotations, codes, guide, transcripts
+from focusdesk.transcribe.types import LOW_CONFIDENCE
 
 WordPos = tuple[int, int]  # (segment order, word index)
-LOW_CONFIDENCE = 0.5  # Whisper word probability below which a word is marked for checking
 
 
 @dataclass
