@@ -198,10 +198,29 @@ class TranscriptEditor(QWidget):
             pos = self.model.word_at_time(ms)
         if pos is None:
             return
+        self._show_word(pos)
+
+    def _show_word(self, pos: tuple[int, int]) -> None:
         self.view.set_selection(pos, pos)
         index = self.model.index(self.model.seg_row[pos[0]])
         self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self.view.scrollTo(index, TranscriptView.ScrollHint.PositionAtCenter)
+
+    def go_to_unsure(self, backwards: bool = False) -> tuple[int, int] | None:
+        """Select the next (previous) word Whisper was unsure of and move playback to it, so
+        play/pause (which rewinds a little) lets the user hear it before fixing it."""
+        sel = self.model.selected_positions()
+        here = sel[0] if sel is not None else self.model.current
+        pos = self.model.next_unsure(here, backwards)
+        left = self.model.unsure_words()
+        if pos is None:
+            self.info_label.setText("No more words to check " + ("before" if backwards else "after")
+                                    + " this point" if left else "No words to check")
+            return None
+        self.seek(self.model.word_time(pos)[0])
+        self._show_word(pos)
+        self.info_label.setText(f"Word to check {left.index(pos) + 1} of {len(left)}")
+        return pos
 
     def can_close(self) -> bool:
         self.view.setFocus()  # commits an open inline edit
@@ -284,6 +303,8 @@ class TranscriptEditor(QWidget):
             "faster": self.player.faster,
             "play_turn": self.play_current_turn,
             "marker": self.insert_marker,
+            "next_unsure": lambda: self.go_to_unsure(),
+            "prev_unsure": lambda: self.go_to_unsure(backwards=True),
             "play_selection": self.play_selection,
             "merge_next": self.merge_with_next,
             "follow": lambda: self.follow_box.setChecked(not self.follow_box.isChecked()),

@@ -38,6 +38,8 @@ ACTIONS: list[KeyAction] = [
     KeyAction("faster", "Faster playback", ("F5",)),
     KeyAction("play_turn", "Play from the start of the current turn", ("F6",)),
     KeyAction("marker", "Insert a marker at the playback position", ("Ctrl+J",)),
+    KeyAction("next_unsure", "Next word to check (Whisper was unsure)", ("F7",)),
+    KeyAction("prev_unsure", "Previous word to check", ("Shift+F7",)),
     KeyAction("play_selection", "Play the selected words", ("Ctrl+P",)),
     KeyAction("merge_next", "Merge the turn with the next one", ("Ctrl+M",)),
     KeyAction("follow", "Follow the playback on/off", ("Ctrl+Shift+L",)),

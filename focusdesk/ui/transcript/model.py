@@ -212,6 +212,17 @@ class TranscriptModel(QAbstractListModel):
         return [i for i, w in enumerate(self.segments[order].words)
                 if w.probability is not None and w.probability < LOW_CONFIDENCE]
 
+    def unsure_words(self) -> list[WordPos]:
+        """Every low-confidence word, in transcript order."""
+        return [(order, i) for order in range(len(self.segments)) for i in self.low_confidence(order)]
+
+    def next_unsure(self, after: WordPos | None, backwards: bool = False) -> WordPos | None:
+        """The word to check after (or before) ``after``; from the start (end) when None."""
+        words = self.unsure_words()
+        if backwards:
+            return next((p for p in reversed(words) if after is None or p < after), None)
+        return next((p for p in words if after is None or p > after), None)
+
     def word_tooltip(self, pos: WordPos) -> str:
         start, end = self.word_time(pos)
         seg = self.segments[pos[0]]
