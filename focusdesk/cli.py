@@ -10,6 +10,7 @@ import argparse
 import importlib
 import logging
 import pkgutil
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -77,6 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (WorkspaceError, CommandError, LookupError, ValueError, OSError) as exc:
         message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
         print(f"focusdesk: {message}", file=sys.stderr)
+        return 2
+    except sqlite3.OperationalError as exc:
+        if "full" not in str(exc) and "disk I/O" not in str(exc):
+            raise
+        print(f"focusdesk: the study could not be written: the disk is full ({exc}). What was "
+              "stored before is kept; free some space and run the command again.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("focusdesk: interrupted", file=sys.stderr)

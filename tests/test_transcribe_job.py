@@ -237,3 +237,50 @@ def test_cli_models_list_and_download_offline(capsys, monkeypatch, tmp_path):
     err = capsys.readouterr().err
     assert "needs an internet connection" in err and "tiny.en model works offline" in err
     assert "Traceback" not in err
+
+
+def test_a_full_disk_mid_job_loses_nothing_and_the_next_run_resumes(tmp_path, long_clip):
+    """The disk fills while segments arrive: what was stored stays, the error says what to do,
+    and once there is room the same command carries on without gaps or duplicates."""
+    from focusdesk.core.model import Session, SessionKind
+    from focusdesk.store.workspace import open_workspace
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("needs root to mount a small tmpfs (CI runs as root)")
+    filler = disk / "filler"
+    try:
+        ws = open_workspace(disk / "study")
+        sid = sessions.add_session(ws.db, Session(name="Call", kind=SessionKind.INTERVIEW)).id
+        import_audio_file(ws, sid, long_clip)
+        job = SessionTranscription(ws, sid, Settings(window_s=30))
+
+        def handle(m):
+            if m["type"] == "segment" and job.stored == 2 and not filler.exists():
+                with open(filler, "wb") as fh:  # take every byte that is left
+                    try:
+                        while True:
+                            fh.write(b"\0" * 65536)
+                            fh.flush()
+                    except OSError:
+                        pass
+            job.handle(m)
+
+        with pytest.raises(Exception, match="full"):
+            run_job(WORKER, job.params(), handle)
+        kept = transcripts.list_segments(ws.db, sid)
+        assert len(kept) >= 2
+        # the CLI says it in words while the disk is still full
+        out = subprocess.run([sys.executable, "-m", "focusdesk", "-w", str(ws.root), "transcribe", "Call"],
+                             capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert out.returncode == 2 and "full" in out.stderr and "Traceback" not in out.stderr
+        filler.unlink()
+        transcribe_session(ws, sid, Settings(window_s=30))
+        assert len(transcripts.list_segments(ws.db, sid)) > len(kept)
+        assert_clean(ws.db, sid)
+        assert "confused complaint against the wizard" in session_text(ws.db, sid)
+        ws.close()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

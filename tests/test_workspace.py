@@ -171,3 +171,31 @@ def test_default_workspace_rules(monkeypatch, tmp_path):
     assert default_workspace() == tmp_path / "env"
     monkeypatch.delenv("FOCUSDESK_WORKSPACE")
     assert default_workspace() == Path(__file__).resolve().parents[1] / "sessions"
+
+
+def test_a_full_disk_is_named_as_such_not_as_a_damaged_study(tmp_path):
+    """SQLite cannot make its shared-memory file on a full disk and reports an I/O error; that
+    must not send the user to restore a backup of a perfectly good study."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("needs root to mount a small tmpfs (CI runs as root)")
+    try:
+        with open_workspace(disk / "study") as ws:
+            study.save_study(ws.db, study.Study(title="Full"))
+        before = digest(disk / "study" / DB_NAME)
+        with open(disk / "filler", "wb") as fh:
+            try:
+                while True:
+                    fh.write(b"\0" * 65536)
+                    fh.flush()
+            except OSError:
+                pass
+        with pytest.raises(WorkspaceError) as err:
+            open_workspace(disk / "study")
+        assert "disk holding the study folder" in str(err.value) and "full" in str(err.value)
+        assert "damaged" not in str(err.value)
+        assert digest(disk / "study" / DB_NAME) == before
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

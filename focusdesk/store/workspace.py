@@ -102,6 +102,22 @@ def _check_writable(root: Path) -> None:
         )
 
 
+MIN_FREE_BYTES = 1 << 20  # SQLite needs room for its WAL and shared-memory files even to read
+
+
+def disk_full_message(root: Path) -> str | None:
+    """What to tell the user when the disk holding ``root`` is (nearly) full, else None."""
+    try:
+        st = os.statvfs(root)
+    except OSError:
+        return None
+    free = st.f_bavail * st.f_frsize
+    if free >= MIN_FREE_BYTES:
+        return None
+    return (f"The disk holding the study folder {root} is full ({free // 1024} KB free). Free some "
+            "space, then try again; nothing in the study was changed.")
+
+
 def _take_lock(root: Path, exclusive: bool):
     handle = open(root / LOCK_NAME, "a+")
     try:
@@ -140,6 +156,9 @@ def _check_database_file(path: Path) -> int:
         finally:
             probe.close()
     except sqlite3.DatabaseError as exc:
+        full = disk_full_message(path.parent)
+        if full and isinstance(exc, sqlite3.OperationalError):
+            raise WorkspaceError(full) from exc  # not damaged: SQLite could not make its -shm file
         raise WorkspaceError(
             f"{path} is damaged ({exc}). It was left untouched: restore it from a backup."
         ) from exc
@@ -235,6 +254,9 @@ def open_workspace(
         (root / MEDIA_DIR).mkdir(exist_ok=True)
     except sqlite3.DatabaseError as exc:
         lock.close()
+        full = disk_full_message(root)
+        if full and isinstance(exc, sqlite3.OperationalError):
+            raise WorkspaceError(full) from exc
         raise WorkspaceError(f"Cannot open {db_path}: {exc}. The file was not changed.") from exc
     except BaseException:
         lock.close()
