@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,3 +61,28 @@ def seeded(workspace):
     sessions.add_session(db, Session("Interview 1", SessionKind.TELEPHONE_INTERVIEW, b.id, "2024-03-08",
                                      participant_ids=[p[2].id]))
     return workspace
+
+
+@contextmanager
+def small_disk(folder: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of ``size`` (``"2m"``) mounted on ``folder``, for full-disk tests. Mounting
+    needs root, which CI has; elsewhere the test is skipped."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("needs root to mount a small tmpfs (CI runs as root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill_disk(filler: Path) -> None:
+    """Write ``filler`` until the disk holding it has no byte left."""
+    with open(filler, "wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError:
+            pass

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import AUDIO, ROOT
+from conftest import AUDIO, ROOT, fill_disk, small_disk
 
 from focusdesk import cli
 from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
@@ -245,13 +245,8 @@ def test_a_full_disk_mid_job_loses_nothing_and_the_next_run_resumes(tmp_path, lo
     from focusdesk.core.model import Session, SessionKind
     from focusdesk.store.workspace import open_workspace
 
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(disk)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("needs root to mount a small tmpfs (CI runs as root)")
-    filler = disk / "filler"
-    try:
+    with small_disk(tmp_path / "disk", "6m") as disk:
+        filler = disk / "filler"
         ws = open_workspace(disk / "study")
         sid = sessions.add_session(ws.db, Session(name="Call", kind=SessionKind.INTERVIEW)).id
         import_audio_file(ws, sid, long_clip)
@@ -259,13 +254,7 @@ def test_a_full_disk_mid_job_loses_nothing_and_the_next_run_resumes(tmp_path, lo
 
         def handle(m):
             if m["type"] == "segment" and job.stored == 2 and not filler.exists():
-                with open(filler, "wb") as fh:  # take every byte that is left
-                    try:
-                        while True:
-                            fh.write(b"\0" * 65536)
-                            fh.flush()
-                    except OSError:
-                        pass
+                fill_disk(filler)
             job.handle(m)
 
         with pytest.raises(Exception, match="full"):
@@ -282,5 +271,3 @@ def test_a_full_disk_mid_job_loses_nothing_and_the_next_run_resumes(tmp_path, lo
         assert_clean(ws.db, sid)
         assert "confused complaint against the wizard" in session_text(ws.db, sid)
         ws.close()
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import fill_disk, small_disk
 
 from focusdesk.store import annotations, codes, sessions, study, transcripts
 from focusdesk.store.schema import LATEST
@@ -176,26 +177,13 @@ def test_default_workspace_rules(monkeypatch, tmp_path):
 def test_a_full_disk_is_named_as_such_not_as_a_damaged_study(tmp_path):
     """SQLite cannot make its shared-memory file on a full disk and reports an I/O error; that
     must not send the user to restore a backup of a perfectly good study."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("needs root to mount a small tmpfs (CI runs as root)")
-    try:
+    with small_disk(tmp_path / "disk", "2m") as disk:
         with open_workspace(disk / "study") as ws:
             study.save_study(ws.db, study.Study(title="Full"))
         before = digest(disk / "study" / DB_NAME)
-        with open(disk / "filler", "wb") as fh:
-            try:
-                while True:
-                    fh.write(b"\0" * 65536)
-                    fh.flush()
-            except OSError:
-                pass
+        fill_disk(disk / "filler")
         with pytest.raises(WorkspaceError) as err:
             open_workspace(disk / "study")
         assert "disk holding the study folder" in str(err.value) and "full" in str(err.value)
         assert "damaged" not in str(err.value)
         assert digest(disk / "study" / DB_NAME) == before
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
