@@ -54,7 +54,7 @@ def main() -> int:
     window.show()
     window.set_current_session(sid)
     ctrl = transcription.controller(window)
-    transcription.start_transcription(window, sid, Settings(window_s=30, beam_size=5))
+    transcription.start_transcription(window, sid, Settings(window_s=30))
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and ctrl.is_running() and ctrl.panel.progress.value() < 45:
         app.processEvents()
