@@ -120,3 +120,48 @@ def test_window_imports_a_project_and_reports_it(qtbot, seeded, tmp_path, monkey
     feature.import_project(win, str(bad))
     assert shown[-1].startswith("warning: ") and "not a valid" in shown[-1]
     win.workspace.close()
+
+
+def test_importing_a_project_keeps_the_window_alive_on_its_own_connection(qtbot, seeded, tmp_path,
+                                                                          monkeypatch):
+    """A big project takes a while: the window keeps painting (a modal progress dialog), and the
+    import's transaction is on a connection of its own, never the window's."""
+    import time
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from focusdesk.exchange import refi_export, refi_import
+    from focusdesk.ui.features import export as feature
+    from focusdesk.ui.main_window import MainWindow
+
+    fill_session(seeded.db)
+    qdpx = tmp_path / "study.qdpx"
+    refi_export.write_qdpx(seeded, qdpx)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    ws = open_workspace(tmp_path / "fresh", exclusive=True)
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    seen: dict = {}
+    real = refi_import.import_qdpx
+
+    def slow_import(worker_ws, path):  # the real import, made slow enough to watch
+        seen["own connection"] = worker_ws.db.conn is not ws.db.conn
+        report = real(worker_ws, path)
+        seen["window in a transaction"] = ws.db.conn.in_transaction
+        time.sleep(0.8)
+        return report
+
+    monkeypatch.setattr(refi_import, "import_qdpx", slow_import)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    feature.import_project(win, str(qdpx))
+    timer.stop()
+    assert len(ticks) >= 10  # the window's event loop ran all along
+    assert seen == {"own connection": True, "window in a transaction": False}
+    assert "2 sources as sessions" in shown[-1]
+    assert [s.name for s in sessions.list_sessions(ws.db)] == ["Focus group 1", "Interview 1"]
+    win.workspace.close()

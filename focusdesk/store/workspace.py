@@ -66,6 +66,15 @@ class Workspace:
     def relative(self, path: Path) -> str:
         return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
 
+    def second_connection(self) -> Workspace:
+        """The same study on a connection of its own, for long work on another thread (an
+        import): its transaction never mixes with the window's writes, which wait for it (WAL)
+        instead. No lock of its own; close it when done."""
+        conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return Workspace(root=self.root, db=sqlite_utils.Database(conn), exclusive=False)
+
     @property
     def schema_version(self) -> int:
         return self.db.execute("PRAGMA user_version").fetchone()[0]

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from focusdesk.exchange.redact import redaction_list, set_redaction_list
+from focusdesk.ui.background import run_with_progress
 from focusdesk.ui.export_dialog import ExportDialog
 
 
@@ -123,9 +124,15 @@ def import_project(window, path: str | None = None) -> None:
                                               "REFI-QDA project (*.qdpx *.qde)")
         if not path:
             return
+    def work():
+        worker = window.workspace.second_connection()
+        try:
+            return import_qdpx(worker, Path(path))
+        finally:
+            worker.close()
+
     try:
-        with _busy():
-            report = import_qdpx(window.workspace, Path(path))
+        report = run_with_progress(window, "Import project", f"Importing {Path(path).name}…", work)
     except (OSError, ValueError) as exc:
         return _report_error(window, "Import project", exc)
     window.refresh()
