@@ -70,9 +70,7 @@ class Workspace:
         """The same study on a connection of its own, for long work on another thread (an
         import): its transaction never mixes with the window's writes, which wait for it (WAL)
         instead. No lock of its own; close it when done."""
-        conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        conn = _connect(self.db_path, timeout=30)
         return Workspace(root=self.root, db=sqlite_utils.Database(conn), exclusive=False)
 
     @property
@@ -111,6 +109,14 @@ def _check_writable(root: Path) -> None:
         )
 
 
+def _connect(db_path: Path, timeout: float) -> sqlite3.Connection:
+    """Autocommit (transactions are explicit, store/tx.py), usable from the thread that works."""
+    conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=timeout)
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
 MIN_FREE_BYTES = 1 << 20  # SQLite needs room for its WAL and shared-memory files even to read
 
 
@@ -125,6 +131,13 @@ def disk_full_message(root: Path) -> str | None:
         return None
     return (f"The disk holding the study folder {root} is full ({free // 1024} KB free). Free some "
             "space, then try again; nothing in the study was changed.")
+
+
+def _raise_if_disk_full(root: Path, exc: sqlite3.DatabaseError) -> None:
+    """On a full disk SQLite reports an I/O error (it cannot make its -shm file): say so."""
+    full = disk_full_message(root)
+    if full and isinstance(exc, sqlite3.OperationalError):
+        raise WorkspaceError(full) from exc
 
 
 def _take_lock(root: Path, exclusive: bool):
@@ -165,9 +178,7 @@ def _check_database_file(path: Path) -> int:
         finally:
             probe.close()
     except sqlite3.DatabaseError as exc:
-        full = disk_full_message(path.parent)
-        if full and isinstance(exc, sqlite3.OperationalError):
-            raise WorkspaceError(full) from exc  # not damaged: SQLite could not make its -shm file
+        _raise_if_disk_full(path.parent, exc)
         raise WorkspaceError(
             f"{path} is damaged ({exc}). It was left untouched: restore it from a backup."
         ) from exc
@@ -255,17 +266,13 @@ def open_workspace(
     try:
         if 0 < version < LATEST:
             _backup_before_migration(db_path, version)
-        conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=10)
+        conn = _connect(db_path, timeout=10)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA synchronous=NORMAL")
         migrate(conn)
         (root / MEDIA_DIR).mkdir(exist_ok=True)
     except sqlite3.DatabaseError as exc:
         lock.close()
-        full = disk_full_message(root)
-        if full and isinstance(exc, sqlite3.OperationalError):
-            raise WorkspaceError(full) from exc
+        _raise_if_disk_full(root, exc)
         raise WorkspaceError(f"Cannot open {db_path}: {exc}. The file was not changed.") from exc
     except BaseException:
         lock.close()

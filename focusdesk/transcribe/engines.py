@@ -4,8 +4,8 @@
 focusdesk.audio.decode.check_samples) and returns the detected language and an iterator of
 :class:`SegmentResult` with word times and probabilities.
 
-Both engines decode every 30-second chunk afresh, with the study's vocabulary (``prompt``) as its
-only context, not the text decoded before it. Conditioning on earlier text is what lets one bad
+Both engines decode every 30-second chunk afresh, not on the text decoded before it (``prompt``,
+the study's vocabulary, is given to every chunk, and only when the user asks for it). Conditioning on earlier text is what lets one bad
 chunk drag the next ones into skipped speech and loops: on 10 minutes of looped speech, two of
 nine loops lost a quarter of their words with it and none without (WER 9.0-10.9 % in every loop),
 and the run took 20 s instead of 30 s. The faster engine yields segments as it

@@ -21,7 +21,7 @@ from focusdesk.store.workspace import Workspace
 from focusdesk.transcribe.job import WORKER
 from focusdesk.transcribe.types import LOW_CONFIDENCE, Settings
 
-VOCABULARY_KEY = "transcription_vocabulary"  # study.settings: names and jargon for the prompt
+VOCABULARY_KEY = "transcription_vocabulary"  # study.settings: names and jargon, as spelled
 DONE_SLACK_MS = 1000
 
 

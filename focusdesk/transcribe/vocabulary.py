@@ -47,10 +47,10 @@ def build_terms(vocabulary: list[str]) -> list[Term]:
     return sorted(terms.values(), key=lambda t: (-t.words, -len(t.letters)))
 
 
-def _similarity(term: Term, run: list[WordResult]) -> float:
+def _similarity(term: Term, run: list[WordResult], run_letters: list[str]) -> float:
     """1.0 for the same letters (any spacing); for a capitalised word-for-word near miss of a long
-    term, how close it is; otherwise 0."""
-    letters = "".join(_letters(w.text) for w in run)
+    term, how close it is; otherwise 0. ``run_letters``: each word's letters (see _letters)."""
+    letters = "".join(run_letters)
     if not letters:
         return 0.0
     if letters == term.letters:
@@ -62,7 +62,7 @@ def _similarity(term: Term, run: list[WordResult]) -> float:
     return ratio if ratio >= FUZZY_MIN_RATIO else 0.0
 
 
-def _best_match(terms: list[Term], words: list[WordResult],
+def _best_match(terms: list[Term], words: list[WordResult], letters: list[str],
                 i: int) -> tuple[Term, int, bool] | None:
     """The term that fits best at word ``i``, how many words it replaces, and whether it matched
     exactly (exact beats near)."""
@@ -71,7 +71,7 @@ def _best_match(terms: list[Term], words: list[WordResult],
         for n in {term.words, term.words + 1, max(1, term.words - 1)}:
             if i + n > len(words):
                 continue
-            score = _similarity(term, words[i:i + n])
+            score = _similarity(term, words[i:i + n], letters[i:i + n])
             if score and (best is None or score > best[0]):
                 best = (score, term, n)
     return (best[1], best[2], best[0] == 1.0) if best else None
@@ -94,11 +94,12 @@ def apply_vocabulary(seg: SegmentResult, terms: list[Term]) -> SegmentResult:
     if not terms or not seg.words:
         return seg
     words = seg.words
+    letters = [_letters(w.text) for w in words]
     out: list[WordResult] = []
     changed = False
     i = 0
     while i < len(words):
-        match = _best_match(terms, words, i)
+        match = _best_match(terms, words, letters, i)
         if match is None:
             out.append(words[i])
             i += 1

@@ -25,8 +25,8 @@ from focusdesk.ui.export_dialog import ExportDialog
 
 @contextmanager
 def _busy():
-    """Imports write to the study's one connection, so they run here (a worker thread would
-    share the window's transaction); they take about a second for a 4-session study."""
+    """A transcript import is one session's file and takes well under a second, so it runs here;
+    project imports run on a thread with their own connection (see import_project)."""
     QGuiApplication.setOverrideCursor(Qt.WaitCursor)
     try:
         yield

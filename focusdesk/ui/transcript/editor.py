@@ -211,8 +211,8 @@ class TranscriptEditor(QWidget):
         play/pause (which rewinds a little) lets the user hear it before fixing it."""
         sel = self.model.selected_positions()
         here = sel[0] if sel is not None else self.model.current
-        pos = self.model.next_unsure(here, backwards)
         left = self.model.unsure_words()
+        pos = self.model.next_unsure(here, backwards, left)
         if pos is None:
             self.info_label.setText("No more words to check " + ("before" if backwards else "after")
                                     + " this point" if left else "No words to check")

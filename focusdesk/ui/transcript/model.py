@@ -216,9 +216,11 @@ class TranscriptModel(QAbstractListModel):
         """Every low-confidence word, in transcript order."""
         return [(order, i) for order in range(len(self.segments)) for i in self.low_confidence(order)]
 
-    def next_unsure(self, after: WordPos | None, backwards: bool = False) -> WordPos | None:
-        """The word to check after (or before) ``after``; from the start (end) when None."""
-        words = self.unsure_words()
+    def next_unsure(self, after: WordPos | None, backwards: bool = False,
+                    words: list[WordPos] | None = None) -> WordPos | None:
+        """The word to check after (or before) ``after``; from the start (end) when None.
+        ``words``: :meth:`unsure_words`, when the caller has it already."""
+        words = self.unsure_words() if words is None else words
         if backwards:
             return next((p for p in reversed(words) if after is None or p < after), None)
         return next((p for p in words if after is None or p > after), None)
