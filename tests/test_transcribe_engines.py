@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import jiwer
 import numpy as np
 import pytest
 import soundfile as sf
 from conftest import AUDIO
+from references import JFK, LIBRI, STEREO_LEFT, STEREO_RIGHT, assert_close, telephone, text_between
 
 from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
 from focusdesk.transcribe.engines import load_engine
 from focusdesk.transcribe.guards import norm
 from focusdesk.transcribe.pipeline import transcribe_stream
 from focusdesk.transcribe.types import Settings
-
-JFK = "ask not what your country can do for you"
-LIBRI = ("IF THE READER WILL EXCUSE ME I WILL SAY NOTHING OF MY ANTECEDENTS NOR OF THE CIRCUMSTANCES "
-         "WHICH LED ME TO LEAVE MY NATIVE COUNTRY THE NARRATIVE WOULD BE TEDIOUS TO HIM AND PAINFUL "
-         "TO MYSELF")
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +52,7 @@ def check_words(segments, duration_s):
 def test_jfk(name, request):
     engine = request.getfixturevalue(name)
     segments, stats = run(engine, AUDIO / "jfk.flac")
-    assert JFK in text_of(segments)
+    assert_close(text_of(segments), JFK, 0.1)
     assert stats.language == "en"
     check_words(segments, 11.0)
 
@@ -66,8 +61,7 @@ def test_jfk(name, request):
 def test_librispeech_wer(name, request):
     engine = request.getfixturevalue(name)
     segments, _ = run(engine, AUDIO / "librispeech-2412-153948-0000.flac")
-    wer = jiwer.wer(norm(LIBRI), text_of(segments))
-    assert wer <= 0.15, f"{name}: WER {wer:.1%}: {text_of(segments)}"
+    assert_close(text_of(segments), LIBRI, 0.15)
     check_words(segments, 11.66)
 
 
@@ -87,8 +81,8 @@ def test_converted_checkpoint_reproduces_faster_whisper_word_for_word():
 def test_stereo_channels_transcribe_separately(faster):
     left, _ = run(faster, AUDIO / "stereo-2spk.wav", channel=0)
     right, _ = run(faster, AUDIO / "stereo-2spk.wav", channel=1)
-    assert "confused complaint against the wizard" in text_of(left)
-    assert "horizon seems extremely distant" in text_of(right)
+    assert_close(text_of(left), STEREO_LEFT, 0.15)
+    assert_close(text_of(right), STEREO_RIGHT, 0.2)
     assert "horizon" not in text_of(left)
 
 
@@ -98,25 +92,39 @@ def _write(path, parts):
 
 
 def test_windows_cut_in_pauses_without_losing_or_doubling_words(faster, tmp_path):
+    """Words stay in the part of the file they were said in, whatever the decoding at the seams.
+
+    Each part is scored against its own reference by word time: a word from the call decoded
+    again inside the JFK copy after it ("ask not to be a yankee…", seen on one CPU when the engine
+    sought inside a window's joined speech) fails the JFK bound.
+    """
     jfk = decode_audio(AUDIO / "jfk.flac")
     libri = decode_audio(AUDIO / "librispeech-2412-153948-0000.flac")
     tel = decode_audio(AUDIO / "telephone-2spk.wav")
     gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
-    path = _write(tmp_path / "long.wav", [jfk, gap, libri, gap, tel, gap, jfk])  # ~ 66 s
-    segments, stats = run(faster, path, window_s=30)
-    assert stats.windows >= 2
-    text = text_of(segments)
-    assert text.count(JFK) == 2
-    assert text.count("excuse me") == 1 and text.count("painful to myself") == 1
-    assert text.count("diane in new jersey") == 1
-    check_words(segments, len(jfk) * 2 / SAMPLE_RATE + 33 + 11.66)
-    for a, b in zip(segments, segments[1:]):
-        assert b.start >= a.end - 0.01
+    parts = [(jfk, JFK, 0.1), (libri, LIBRI, 0.1), (tel, telephone(), 0.3), (jfk, JFK, 0.1)]
+    audio = [parts[0][0]]
+    for part in parts[1:]:
+        audio += [gap, part[0]]
+    path = _write(tmp_path / "long.wav", audio)  # ~ 66 s
+    for compute_type in ("int8", "float32"):  # the seam leak showed with one and not the other
+        engine = faster if compute_type == "int8" else load_engine(
+            Settings(engine="faster", compute_type="float32"))
+        segments, stats = run(engine, path, window_s=30)
+        assert stats.windows >= 2
+        start = 0.0
+        for samples, reference, bound in parts:
+            end = start + len(samples) / SAMPLE_RATE
+            assert_close(text_between(segments, start - 0.3, end + 0.3), reference, bound)
+            start = end + 1.0
+        check_words(segments, start - 1.0)
+        for a, b in zip(segments, segments[1:]):
+            assert b.start >= a.end - 0.01
 
 
 def test_resume_point_skips_what_was_done(faster):
     segments, _ = run(faster, AUDIO / "jfk.flac", start_s=8.0)
-    assert text_of(segments).startswith("ask what you can do for your country")
+    assert_close(text_of(segments), "ask what you can do for your country", 0.15)
     assert all(w.start >= 7.9 for s in segments for w in s.words)
 
 

@@ -4,7 +4,9 @@ Why: both engines build the whole input's spectrogram at once (a 60-minute file 
 Here the file is decoded block by block (focusdesk.audio.decode.stream_audio) and handed to the
 engine in windows of ``Settings.window_s`` seconds, each cut at the quietest moment near its end so
 no word is split. Within a window, silero VAD (the ONNX model in faster-whisper's wheel) removes
-non-speech before the model sees it, which prevents text invented over silence; the
+non-speech before the model sees it, which prevents text invented over silence, and its speech
+regions are handed to the engine in groups of at most ``GROUP_MAX_S`` (one Whisper input each), so
+no decoding runs across a pause (see _Speech); the
 :class:`~focusdesk.transcribe.guards.LoopGuard` removes repetition loops.
 
 Every window starts afresh, without a prompt: carrying the previous window's last words into the
@@ -33,6 +35,9 @@ SEAM_SEARCH_S = 30.0  # look this far either side of the window's nominal end fo
 # joins; Whisper then fell back to sampling on whole segments (beam 5 on the benchmark's 3 minutes:
 # 15-22 s and 11.8-17.5 % WER from run to run; with 800 ms: 11.2-12.1 s and 9.6 % every run).
 VAD_PAD_MS = 800
+# Speech handed to the engine at once: under Whisper's 30-s input, so the engine never seeks
+# inside it (see _Speech), with room for the padding Whisper adds at the end.
+GROUP_MAX_S = 28.0
 
 
 @dataclass
@@ -66,26 +71,36 @@ def quiet_cut(samples: np.ndarray, target_s: float) -> int:
 
 
 class _Speech:
-    """Speech-only audio of one window and the map back to the window's time."""
+    """Speech-only audio of one window, in groups the engine decodes one at a time.
+
+    Why groups: the VAD joins the window's speech end to end. When that exceeds Whisper's 30-s
+    input, the engine seeks inside the joined audio at its own timestamps, and at that inner seam
+    words from before a pause were decoded again inside the speech after it ("ask not to be a
+    yankee what your country…" — "Yankee" was said in the call before) on some CPUs and compute
+    types. Each group here is at most ``GROUP_MAX_S`` of speech, cut between VAD regions, so every
+    engine call is one Whisper input and its text cannot cross a pause the VAD found.
+    """
 
     def __init__(self, piece: np.ndarray, vad: bool):
+        self.groups: list[tuple[np.ndarray, object | None]] = []
         if not vad:
-            self.audio, self.map = piece, None
+            self.groups = [(piece, None)]
             self.seconds = len(piece) / SAMPLE_RATE
             return
         from faster_whisper.vad import SpeechTimestampsMap, VadOptions, get_speech_timestamps
 
-        chunks = get_speech_timestamps(piece, VadOptions(speech_pad_ms=VAD_PAD_MS),
-                                       sampling_rate=SAMPLE_RATE)
-        self.audio = (np.concatenate([piece[c["start"]:c["end"]] for c in chunks]) if chunks
-                      else np.zeros(0, dtype=np.float32))
-        self.map = SpeechTimestampsMap(chunks, SAMPLE_RATE) if chunks else None
-        self.seconds = len(self.audio) / SAMPLE_RATE
+        chunks = get_speech_timestamps(
+            piece, VadOptions(speech_pad_ms=VAD_PAD_MS, max_speech_duration_s=GROUP_MAX_S),
+            sampling_rate=SAMPLE_RATE)
+        for group in group_chunks(chunks, int(GROUP_MAX_S * SAMPLE_RATE)):
+            audio = np.concatenate([piece[c["start"]:c["end"]] for c in group])
+            self.groups.append((audio, SpeechTimestampsMap(group, SAMPLE_RATE)))
+        self.seconds = sum(len(a) for a, _ in self.groups) / SAMPLE_RATE
 
-    def restore(self, seg: SegmentResult, offset: float) -> SegmentResult:
-        if self.map is None:
+    @staticmethod
+    def restore(seg: SegmentResult, offset: float, m) -> SegmentResult:
+        if m is None:
             return seg.shifted(offset)
-        m = self.map
 
         def t(x: float, end: bool = False) -> float:
             return m.get_original_time(x, is_end=end) + offset
@@ -93,6 +108,26 @@ class _Speech:
         words = [WordResult(t(w.start), t(w.end, True), w.text, w.probability) for w in seg.words]
         return SegmentResult(t(seg.start), t(seg.end, True), seg.text, words, seg.avg_logprob,
                              seg.no_speech_prob, seg.compression_ratio)
+
+
+def group_chunks(chunks: list[dict], max_samples: int) -> list[list[dict]]:
+    """Pack consecutive VAD regions into groups of at most ``max_samples`` of speech.
+
+    Greedy in time order: a group closes when the next region would not fit, so a group's cuts
+    always fall in a pause between regions (a region longer than the limit, which the VAD's own
+    ``max_speech_duration_s`` split already prevents, stays whole in a group of its own).
+    """
+    groups: list[list[dict]] = []
+    size = 0
+    for c in chunks:
+        n = c["end"] - c["start"]
+        if groups and size + n <= max_samples:
+            groups[-1].append(c)
+            size += n
+        else:
+            groups.append([c])
+            size = n
+    return groups
 
 
 def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None = None,
@@ -136,12 +171,14 @@ def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None =
         speech = _Speech(piece, settings.vad)
         stats.windows += 1
         stats.speech_s += speech.seconds
-        if speech.seconds >= 0.1:
+        for audio, time_map in speech.groups:
+            if len(audio) < SAMPLE_RATE // 10:
+                continue
             guard.loop_detected = False
-            detected, segments = engine.transcribe(speech.audio, stats.language, base_prompt or None)
+            detected, segments = engine.transcribe(audio, stats.language, base_prompt or None)
             stats.language = stats.language or detected
             for part in (p for seg in segments
-                         for p in split_long_segment(speech.restore(seg, buffer_start))):
+                         for p in split_long_segment(speech.restore(seg, buffer_start, time_map))):
                 kept = guard.accept(part)
                 if kept is None:
                     continue
