@@ -49,6 +49,8 @@ ORDERS = [("jfk", "libri", "tel", "jfk"), ("tel", "jfk", "tel", "libri"),
           ("libri", "tel", "jfk", "libri", "tel"), ("jfk", "tel", "libri", "jfk", "tel", "jfk")]
 GAPS_S = (1.0, 0.3, 2.0, 0.6)
 TELEPHONE = ""
+STEREO_LEFT = ("He began a confused complaint against the wizard, who had vanished behind the "
+               "curtain on the left.")
 
 
 def telephone_reference() -> str:
@@ -108,6 +110,29 @@ def run_variant(engine, files, grouped: bool) -> tuple[float, float, float]:
         pipeline.GROUP_MAX_S = saved
 
 
+def looped(engine, minutes: float, tmp: str) -> None:
+    """The default window (300 s) on the clips looped to ``minutes``: whole-text WER and time."""
+    from bench.transcribe import long_file
+
+    path = Path(tmp) / f"loop{minutes:g}.wav"
+    _, loops = long_file(path, minutes)
+    ref = " ".join([JFK, LIBRI, TELEPHONE, STEREO_LEFT] * loops)
+    row = []
+    for grouped in (False, True):
+        saved = pipeline.GROUP_MAX_S
+        pipeline.GROUP_MAX_S = saved if grouped else 1e6
+        try:
+            segments = []
+            t0 = time.perf_counter()
+            pipeline.transcribe_stream(engine, path, on_segment=segments.append)
+            row += [jiwer.wer(norm(ref), norm(" ".join(s.text for s in segments))),
+                    time.perf_counter() - t0]
+        finally:
+            pipeline.GROUP_MAX_S = saved
+    print(f"{f'{minutes:g} min looped':<16}{row[0]:>14.1%}{'':>12}{row[2]:>13.1%}{'':>12}"
+          f"{row[3] / row[1]:>12.2f}")
+
+
 def main() -> None:
     global TELEPHONE
     TELEPHONE = telephone_reference()
@@ -132,6 +157,10 @@ def main() -> None:
             new = run_variant(engine, files, grouped=True)
             print(f"{compute_type + ' x' + str(threads):<16}{base[0]:>14.1%}{base[1]:>12.1%}"
                   f"{new[0]:>13.1%}{new[1]:>12.1%}{new[2] / base[2]:>12.2f}")
+        print("Default settings (int8, 300-s windows), the clips looped as in bench/transcribe.py:")
+        engine = load_engine(Settings())
+        for minutes in (3, 10):
+            looped(engine, minutes, tmp)
 
 
 if __name__ == "__main__":
