@@ -60,10 +60,10 @@ def main() -> int:
         from PySide6.QtTest import QTest
         from PySide6.QtWidgets import QApplication
 
+        from focusdesk.audio.media import import_audio_file
         from focusdesk.core.model import Marker
         from focusdesk.store import annotations, sessions, study
         from focusdesk.store.demo import create_demo_study
-        from focusdesk.store.media import import_audio_file
         from focusdesk.store.workspace import open_workspace
         from focusdesk.ui import settings as prefs
         from focusdesk.ui.app import make_app

@@ -16,10 +16,10 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from focusdesk.audio.media import import_audio_file  # noqa: E402
 from focusdesk.core.model import Marker, Segment, Word  # noqa: E402
 from focusdesk.store import annotations, codes, coding_ops, sessions, speaker_ops, transcripts  # noqa: E402
 from focusdesk.store.demo import create_demo_study  # noqa: E402
-from focusdesk.store.media import import_audio_file  # noqa: E402
 from focusdesk.store.workspace import open_workspace  # noqa: E402
 from focusdesk.ui.app import make_app  # noqa: E402
 from focusdesk.ui.main_window import MainWindow  # noqa: E402

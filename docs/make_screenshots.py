@@ -11,12 +11,12 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from focusdesk.audio.media import import_audio_file
 from focusdesk.core.model import Marker
 from focusdesk.exchange.transcript_import import import_transcript
 from focusdesk.store import annotations, codes, sessions
 from focusdesk.store.coding_ops import apply_code
 from focusdesk.store.demo import create_demo_study
-from focusdesk.store.media import import_audio_file
 from focusdesk.store.workspace import open_workspace
 from focusdesk.ui.app import make_app
 from focusdesk.ui.main_window import MainWindow

@@ -20,9 +20,9 @@ import soundfile as sf  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from focusdesk.audio.decode import SAMPLE_RATE, decode_audio  # noqa: E402
+from focusdesk.audio.media import import_audio_file  # noqa: E402
 from focusdesk.core.model import Session, SessionKind, Site, Study  # noqa: E402
 from focusdesk.store import sessions, study  # noqa: E402
-from focusdesk.store.media import import_audio_file  # noqa: E402
 from focusdesk.store.workspace import open_workspace  # noqa: E402
 from focusdesk.transcribe.types import Settings  # noqa: E402
 from focusdesk.ui.app import make_app  # noqa: E402

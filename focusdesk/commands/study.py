@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from focusdesk.audio.media import import_audio_file
 from focusdesk.commands._common import kv_pairs, print_table
 from focusdesk.core.model import Facilitator, Participant, Session, SessionKind, Site, Study
 from focusdesk.core.outline import (
@@ -16,7 +17,6 @@ from focusdesk.core.outline import (
 )
 from focusdesk.core.timefmt import format_ms
 from focusdesk.store import codes, guide, progress, sessions, study
-from focusdesk.store.media import import_audio_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:

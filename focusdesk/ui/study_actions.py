@@ -6,10 +6,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from focusdesk.audio.media import import_audio_file
 from focusdesk.audio.probe import AudioFileError
 from focusdesk.core.outline import OutlineError, load_frame_file, load_guide_file
 from focusdesk.store import codes, guide, sessions, study
-from focusdesk.store.media import import_audio_file
 from focusdesk.store.study import AlreadyExists
 from focusdesk.ui.dialogs import ParticipantDialog, SessionDialog, SiteDialog, StudyDialog
 
