@@ -135,7 +135,7 @@ def _describe_exit(exitcode: int | None) -> str:
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = f"signal {-exitcode}"
-        hint = " (often: the computer ran out of memory)" if -exitcode == signal.SIGKILL else ""
+        hint = " (often: the computer ran out of memory)" if -exitcode == getattr(signal, "SIGKILL", None) else ""
         return f"it was killed by {name}{hint}"
     return f"it exited with status {exitcode}"
 
