@@ -2,7 +2,7 @@
 
 Why a child process: a native crash (segfault in a model library) or an out-of-memory kill of the
 child never takes the window or the CLI down, and the parent has stored every message that arrived
-before, so a job run again can resume (principles 2 and 5 of DESIGN.md).
+before, so a job run again can resume instead of starting over.
 
 Protocol. ``worker`` is ``"package.module:function"``; the child calls
 ``function(params, emit)`` where ``emit(dict)`` sends one message (a plain, picklable dict with a
