@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from focusdesk.core.turn_merge import TurnIndex
+from focusdesk.core.turns import Turn, relabel, smooth, talk_time
 from focusdesk.diarize import engine, metrics
 from focusdesk.diarize.channels import diarize_channels
-from focusdesk.diarize.merge import TurnIndex
-from focusdesk.diarize.turns import Turn, relabel, smooth, talk_time
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDIO = ROOT.parent / "shared" / "data" / "audio"

@@ -10,16 +10,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from shots import close, save  # first: puts the checkout on sys.path
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from bench.analysis import build_study  # noqa: E402
-from focusdesk.ui.app import make_app  # noqa: E402
-from focusdesk.ui.main_window import MainWindow  # noqa: E402
-
-OUT = Path(__file__).parent / "screenshots"
+from bench.analysis import build_study
+from focusdesk.ui.app import make_app
+from focusdesk.ui.main_window import MainWindow
 
 
 def main() -> int:
@@ -37,11 +32,8 @@ def main() -> int:
     view.table.setCurrentCell(0, 5)
     for _ in range(30):
         app.processEvents()
-    OUT.mkdir(exist_ok=True)
-    window.grab().save(str(OUT / "matrix.png"))
-    print(f"wrote {OUT / 'matrix.png'}")
-    window.close()
-    QApplication.processEvents()
+    save(window, "matrix.png")
+    close(window)
     return 0
 
 

@@ -18,14 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from shots import ROOT, close, save  # first: puts the checkout on sys.path
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
 
 from pulse import PulseServer  # noqa: E402
 
-OUT = Path(__file__).parent / "screenshots"
 SESSION = "Telephone interview"
 EARLIER = [  # (seconds, guide item or None, tag or None, note)
     (5, None, "consent", "Consent recorded"),
@@ -58,12 +56,11 @@ def main() -> int:
     with PulseServer(channels=2) as server:
         os.environ.update(server.env)  # before PortAudio lists devices
         from PySide6.QtTest import QTest
-        from PySide6.QtWidgets import QApplication
 
+        from focusdesk.audio.media import import_audio_file
         from focusdesk.core.model import Marker
         from focusdesk.store import annotations, sessions, study
         from focusdesk.store.demo import create_demo_study
-        from focusdesk.store.media import import_audio_file
         from focusdesk.store.workspace import open_workspace
         from focusdesk.ui import settings as prefs
         from focusdesk.ui.app import make_app
@@ -113,13 +110,10 @@ def main() -> int:
         console.note_edit.setFocus()
         QTest.keyClicks(console.note_edit, "ask about weekends")
         pump(1.5)
-        OUT.mkdir(exist_ok=True)
-        window.grab().save(str(OUT / "console.png"))
-        print(f"wrote {OUT / 'console.png'}")
+        save(window, "console.png")
         console.recorder.stop()
         player.terminate()
-        window.close()
-        QApplication.processEvents()
+        close(window)
         ws.close()
     return 0
 

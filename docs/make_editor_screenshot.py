@@ -11,21 +11,17 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from shots import AUDIO, close, save  # first: puts the checkout on sys.path
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from focusdesk.audio.media import import_audio_file
+from focusdesk.core.model import Marker, Segment, Word
+from focusdesk.store import annotations, codes, coding_ops, sessions, speaker_ops, transcripts
+from focusdesk.store.demo import create_demo_study
+from focusdesk.store.workspace import open_workspace
+from focusdesk.ui.app import make_app
+from focusdesk.ui.main_window import MainWindow
 
-from focusdesk.core.model import Marker, Segment, Word  # noqa: E402
-from focusdesk.store import annotations, codes, coding_ops, sessions, speaker_ops, transcripts  # noqa: E402
-from focusdesk.store.demo import create_demo_study  # noqa: E402
-from focusdesk.store.media import import_audio_file  # noqa: E402
-from focusdesk.store.workspace import open_workspace  # noqa: E402
-from focusdesk.ui.app import make_app  # noqa: E402
-from focusdesk.ui.main_window import MainWindow  # noqa: E402
-
-OUT = Path(__file__).parent / "screenshots"
-AUDIO = ROOT.parent / "shared" / "data" / "audio" / "telephone-2spk.wav"
+CALL = AUDIO / "telephone-2spk.wav"
 
 TURNS = [
     ("S0", "Thanks for coming, everyone. Could you each say your name and your role?"),
@@ -48,7 +44,7 @@ def build(root: Path):
     create_demo_study(ws)
     db = ws.db
     fg1 = sessions.session_by_name(db, "Focus group 1")
-    rec = import_audio_file(ws, fg1.id, AUDIO)
+    rec = import_audio_file(ws, fg1.id, CALL)
     members = fg1.participant_ids
     per_turn = rec.duration_ms / len(TURNS)
     for n, (label, text) in enumerate(TURNS):
@@ -96,12 +92,9 @@ def main() -> int:
     editor._on_position(segs[6].words[7].start_ms + 50)
     for _ in range(10):
         app.processEvents()
-    OUT.mkdir(exist_ok=True)
-    window.grab().save(str(OUT / "editor.png"))
-    print(f"wrote {OUT / 'editor.png'}")
+    save(window, "editor.png")
     editor.shutdown()
-    window.close()
-    QApplication.processEvents()
+    close(window)
     return 0
 
 

@@ -9,20 +9,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from shots import AUDIO, close, save  # first: puts the checkout on sys.path
 
+from focusdesk.audio.media import import_audio_file
 from focusdesk.core.model import Marker
 from focusdesk.exchange.transcript_import import import_transcript
 from focusdesk.store import annotations, codes, sessions
 from focusdesk.store.coding_ops import apply_code
 from focusdesk.store.demo import create_demo_study
-from focusdesk.store.media import import_audio_file
 from focusdesk.store.workspace import open_workspace
 from focusdesk.ui.app import make_app
 from focusdesk.ui.main_window import MainWindow
 
-OUT = Path(__file__).parent / "screenshots"
-AUDIO = Path(__file__).resolve().parents[2] / "shared" / "data" / "audio"
 VTT = """WEBVTT
 
 00:00:00.500 --> 00:00:04.000
@@ -54,11 +52,8 @@ def main() -> int:
     window.tabs.setCurrentIndex(0)
     for _ in range(20):
         app.processEvents()
-    OUT.mkdir(exist_ok=True)
-    window.grab().save(str(OUT / "main-window.png"))
-    print(f"wrote {OUT / 'main-window.png'}")
-    window.close()
-    QApplication.processEvents()
+    save(window, "main-window.png")
+    close(window)
     return 0
 
 

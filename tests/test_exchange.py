@@ -299,8 +299,8 @@ def test_redaction_terms_are_not_split_by_coding_boundaries(coded):
 def test_import_parsed_maps_segments_to_recordings(coded, tmp_path):
     from conftest import AUDIO
 
+    from focusdesk.audio.media import import_audio_file
     from focusdesk.exchange.parsed import ParsedSegment, ParsedTranscript
-    from focusdesk.store.media import import_audio_file
 
     ws, _ = coded
     sid = _new_session(ws.db)

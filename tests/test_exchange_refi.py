@@ -10,6 +10,7 @@ from conftest import AUDIO, REFI
 from exchange_data import fill_session
 from lxml import etree
 
+from focusdesk.audio.media import import_audio_file
 from focusdesk.exchange import refi_export
 from focusdesk.exchange.qdc import read_qdc, write_qdc
 from focusdesk.exchange.refi_import import import_qdpx
@@ -17,7 +18,6 @@ from focusdesk.exchange.refi_schema import unresolved_refs
 from focusdesk.exchange.safe_zip import UnsafeFileError
 from focusdesk.store import annotations, codes, open_workspace, sessions, transcripts
 from focusdesk.store import study as study_store
-from focusdesk.store.media import import_audio_file
 
 PROJECT_XSD = etree.XMLSchema(etree.parse(str(REFI / "Project-mrt2019.xsd")))
 CODEBOOK_XSD = etree.XMLSchema(etree.parse(str(REFI / "Codebook-mrt2019.xsd")))

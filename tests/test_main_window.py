@@ -149,3 +149,30 @@ def test_recent_workspaces_and_switch(window, tmp_path):
     assert window.switch_workspace(other)
     assert window.workspace.root == other
     assert prefs.recent_workspaces()[:2] == [str(other), str(tmp_path / "study")]
+
+
+def test_one_menu_entry_imports_guides_and_frames_of_every_type(window, tmp_path):
+    """Word guides and .qdc codebooks come in through the Study menu's entries (the same
+    function as the CLI's), and no other menu repeats them."""
+    from docx import Document
+
+    from focusdesk.exchange.qdc import write_qdc
+    from focusdesk.store import codes
+
+    entries = [a.text().replace("&", "") for m in window.menuBar().findChildren(type(window.menu("Study")))
+               for a in m.actions()]
+    assert sum("Import topic guide" in t for t in entries) == 1
+    assert sum("codebook" in t.casefold() and "Import" in t for t in entries) == 0
+    doc = Document()
+    doc.add_heading("Opening", 1)
+    doc.add_paragraph("How are you?", style="List Number")
+    doc.save(str(tmp_path / "g.docx"))
+    assert sa.import_guide(window, str(tmp_path / "g.docx"))
+    assert [s.text for s in guide.load_guide(window.workspace.db).sections] == ["Opening"]
+    other = open_workspace(tmp_path / "other")
+    sa.import_frame(window, str(ROOT / "resources/templates/coding-frame.yaml"))
+    write_qdc(window.workspace.db, tmp_path / "frame.qdc")
+    assert sa.import_frame(window, str(tmp_path / "frame.qdc")) is True  # same codes: none new
+    from focusdesk.exchange.outline_import import import_frame_file
+    assert import_frame_file(other.db, tmp_path / "frame.qdc") == len(codes.list_codes(window.workspace.db))
+    other.close()

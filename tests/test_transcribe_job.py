@@ -15,9 +15,9 @@ from conftest import AUDIO, ROOT, fill_disk, small_disk
 
 from focusdesk import cli
 from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
+from focusdesk.audio.media import import_audio_file
 from focusdesk.jobs.runner import JobCrashed, run_job
 from focusdesk.store import sessions, transcripts
-from focusdesk.store.media import import_audio_file
 from focusdesk.transcribe.guards import norm
 from focusdesk.transcribe.job import WORKER
 from focusdesk.transcribe.service import (

@@ -12,9 +12,9 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 
 from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
+from focusdesk.audio.media import import_audio_file
 from focusdesk.core.model import Session, SessionKind
 from focusdesk.store import sessions, transcripts
-from focusdesk.store.media import import_audio_file
 from focusdesk.store.workspace import open_workspace
 from focusdesk.transcribe.guards import norm
 from focusdesk.transcribe.service import list_runs

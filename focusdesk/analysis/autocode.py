@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from focusdesk.store.coding_ops import apply_code
+from focusdesk.store.search import fts_phrase_prefilter
 from focusdesk.store.transcripts import speaker_names
 from focusdesk.store.tx import transaction
 
@@ -65,8 +66,7 @@ def find_hits(db: sqlite_utils.Database, query: str, session_id: int | None = No
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
     q = parse_query(query)
-    match = " ".join(f'"{t}"' for t in q.terms[:-1]) + f' "{q.terms[-1]}"' + ("*" if q.prefix else "")
-    args: list = [match.strip()]
+    args: list = [fts_phrase_prefilter(q.terms, q.prefix).strip()]
     where = "segments_fts MATCH ?"
     if session_id is not None:
         where += " AND s.session_id = ?"

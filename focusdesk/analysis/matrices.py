@@ -20,7 +20,6 @@ from focusdesk.analysis.sections import PREFIX, ensure_sections, guide_columns, 
 from focusdesk.core.timefmt import format_ms
 
 MEASURES = ("count", "duration", "share")
-ROW_KINDS = ("participant", "site", "session")
 NO_VALUE = "(none)"
 
 

@@ -2,7 +2,7 @@
 
 Why this exists: openai-whisper runs an ``ffmpeg`` program for every path and fails without one;
 both engines accept a 1-D float32 array at 16 kHz instead, but misbehave silently on the wrong
-dtype, rate or channel count (DESIGN.md). Everything the engines see goes through
+dtype, rate or channel count. Everything the engines see goes through
 :func:`check_samples`. :func:`stream_audio` reads a long file block by block, so memory stays flat
 however long the recording is; ``start_s`` seeks (used to resume a transcription).
 """
@@ -154,7 +154,3 @@ def decode_audio(path: Path | str, *, channel: int | None = None, start_s: float
             break
     samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
     return check_samples(samples[:limit] if limit is not None else samples)
-
-
-def channel_count(path: Path | str) -> int:
-    return probe_audio(path).channels

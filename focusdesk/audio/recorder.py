@@ -22,11 +22,11 @@ from datetime import datetime
 from pathlib import Path
 
 from focusdesk.audio.capture import Capture, InputDevice, TakeResult
+from focusdesk.audio.media import unique_target
 from focusdesk.audio.probe import sha256_file
 from focusdesk.audio.wavjournal import Journal, JournalLock
 from focusdesk.core.model import Recording
 from focusdesk.store import transcripts
-from focusdesk.store.media import unique_target
 from focusdesk.store.tx import now_iso
 from focusdesk.store.workspace import Workspace
 

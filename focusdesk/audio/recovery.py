@@ -17,6 +17,7 @@ from focusdesk.audio.probe import sha256_file
 from focusdesk.audio.wavjournal import (
     HEADER_BYTES,
     JOURNAL_SUFFIX,
+    discard_journal,
     is_locked,
     journal_path,
     read_journal,
@@ -85,7 +86,7 @@ def _recover_one(ws: Workspace, wav: Path) -> Recovered | None:
     if not rows and journal is not None and journal.recording_id is not None:
         rows = list(ws.db["recordings"].rows_where("id = ?", [journal.recording_id]))
         if rows and rows[0]["status"] != "recording":
-            journal_file.unlink(missing_ok=True)  # closed properly; only the journal was left
+            discard_journal(journal_file)  # closed properly; only the journal was left
             return None
     rec = Recording(**rows[0]) if rows else None
     if rec is None and journal is None:
@@ -99,7 +100,7 @@ def _recover_one(ws: Workspace, wav: Path) -> Recovered | None:
         if rec is not None:
             ws.db["recordings"].delete(rec.id)
         wav.unlink(missing_ok=True)
-        journal_file.unlink(missing_ok=True)
+        discard_journal(journal_file)
         return Recovered(None, name, rel)
     if rec is None:
         rec = Recording(session_id=session_id, path=rel, duration_ms=0, sample_rate=journal.rate,
@@ -113,6 +114,6 @@ def _recover_one(ws: Workspace, wav: Path) -> Recovered | None:
         transcripts.add_recording(ws.db, rec)
     else:
         transcripts.update_recording(ws.db, rec)
-    journal_file.unlink(missing_ok=True)
+    discard_journal(journal_file)
     log.info("recovered %s (%s ms)", rel, rec.duration_ms)
     return Recovered(rec, name, rel)

@@ -9,25 +9,29 @@ reached the kernel (a ``kill -9`` loses nothing the writer had written; a power 
 most the last sync interval).
 
 A small JSON *journal* beside the file (``<name>.wav.journal``) says which session and
-recording row the file belongs to. The recorder holds an exclusive ``flock`` on it while it
-records, so recovery can tell a live recording from an interrupted one.
+recording row the file belongs to. The recorder holds an exclusive lock on ``<journal>.lock``
+(filelock: an OS lock on every platform, released when the process dies) while it records, so
+recovery can tell a live recording from an interrupted one. The lock is on a file of its own
+because Windows locks are mandatory: a locked journal could not be read.
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 HEADER_BYTES = 44
 JOURNAL_SUFFIX = ".journal"
+LOCK_SUFFIX = ".lock"
 MAX_DATA_BYTES = 0xFFFFFFFF - HEADER_BYTES  # a RIFF size field is 32 bits
 
-DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
 
 
 def wav_header(data_bytes: int, rate: int, channels: int, sample_width: int = 2) -> bytes:
@@ -54,6 +58,19 @@ def read_header(path: Path | str) -> tuple[int, int, int]:
     return rate, channels, bits // 8
 
 
+def _pwrite(fd: int, data: bytes, offset: int) -> None:
+    """Write at ``offset`` and leave the append position where it was (Windows has no pwrite)."""
+    if hasattr(os, "pwrite"):
+        os.pwrite(fd, data, offset)
+        return
+    end = os.lseek(fd, 0, os.SEEK_CUR)
+    try:
+        os.lseek(fd, offset, os.SEEK_SET)
+        os.write(fd, data)
+    finally:
+        os.lseek(fd, end, os.SEEK_SET)
+
+
 class GrowingWav:
     """Appends PCM frames to a WAV file; ``sync()`` makes everything so far durable and valid."""
 
@@ -62,7 +79,9 @@ class GrowingWav:
         self.rate, self.channels, self.sample_width = rate, channels, sample_width
         self.frame_bytes = channels * sample_width
         self.data_bytes = 0
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        # O_BINARY: on Windows a plain os.open is text mode and would turn \n bytes into \r\n.
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                           0o644)
         try:
             self._write_all(wav_header(0, rate, channels, sample_width))
             os.fsync(self._fd)
@@ -96,8 +115,8 @@ class GrowingWav:
         self.data_bytes += len(data)
 
     def sync(self) -> None:
-        os.pwrite(self._fd, struct.pack("<I", 36 + self.data_bytes), 4)
-        os.pwrite(self._fd, struct.pack("<I", self.data_bytes), 40)
+        _pwrite(self._fd, struct.pack("<I", 36 + self.data_bytes), 4)
+        _pwrite(self._fd, struct.pack("<I", self.data_bytes), 40)
         os.fsync(self._fd)
 
     def close(self) -> None:
@@ -153,14 +172,27 @@ def journal_path(wav: Path | str) -> Path:
     return wav.with_name(wav.name + JOURNAL_SUFFIX)
 
 
+def _journal_lock(journal: Path) -> FileLock:
+    # No soft fallback: a stale lock file must never make a crashed take look live.
+    return FileLock(journal.with_name(journal.name + LOCK_SUFFIX), blocking=False,
+                    fallback_to_soft=False)
+
+
+def discard_journal(journal: Path) -> None:
+    """Remove a journal nobody holds, and its lock file."""
+    journal.unlink(missing_ok=True)
+    journal.with_name(journal.name + LOCK_SUFFIX).unlink(missing_ok=True)
+
+
 class JournalLock:
     """Writes the journal and holds an exclusive lock on it while the file is being recorded."""
 
     def __init__(self, wav: Path | str, journal: Journal):
         self.path = journal_path(wav)
         self.journal = journal
-        self._fh = open(self.path, "a+")  # noqa: SIM115 (held open for the lock)
-        fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._lock = _journal_lock(self.path)
+        self._lock.acquire()  # before the journal exists, so recovery never sees it unlocked
+        self._fh = open(self.path, "a+")  # noqa: SIM115 (held open while recording)
         self.write()
 
     def write(self, **changes) -> None:
@@ -174,13 +206,19 @@ class JournalLock:
 
     def finish(self) -> None:
         """The take is complete and in the database: the journal is no longer needed."""
-        self.path.unlink(missing_ok=True)
+        if self._fh is not None:
+            self._fh.close()  # Windows cannot delete an open file
+            self._fh = None
+        self.path.unlink(missing_ok=True)  # gone before the lock goes: never seen unlocked
         self.release()
+        discard_journal(self.path)
 
     def release(self) -> None:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+        if self._lock.is_locked:
+            self._lock.release()
 
 
 def read_journal(path: Path) -> Journal | None:
@@ -193,13 +231,12 @@ def read_journal(path: Path) -> Journal | None:
 
 def is_locked(path: Path) -> bool:
     """True while some process (a recorder) holds the journal's lock."""
-    try:
-        with open(path) as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(fh, fcntl.LOCK_UN)
-            return False
-    except FileNotFoundError:
+    if not path.exists():
         return False
+    lock = _journal_lock(path)
+    try:
+        lock.acquire()
+    except Timeout:
+        return True
+    lock.release()
+    return False

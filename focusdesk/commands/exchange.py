@@ -12,7 +12,8 @@ from focusdesk.core.outline import frame_to_yaml
 from focusdesk.exchange import exports
 from focusdesk.exchange.redact import parse_entry, redaction_list, set_redaction_list
 from focusdesk.exchange.session_data import ExportOptions
-from focusdesk.store import codes, guide, sessions
+from focusdesk.exchange.transcript_import import FORMATS
+from focusdesk.store import codes, sessions
 
 
 def _options(p: argparse.ArgumentParser) -> None:
@@ -45,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import-transcript", help="attach a transcript (vtt, srt, docx, txt, MAXQDA) to a session")
     p.add_argument("file", type=Path)
     p.add_argument("--session", required=True)
-    p.add_argument("--format", choices=["vtt", "srt", "docx", "txt", "md", "maxqda", "atlas"])
+    p.add_argument("--format", choices=FORMATS)
     p.add_argument("--replace", action="store_true", help="replace the session's transcript")
     p.set_defaults(func=import_transcript_cmd)
 
@@ -118,24 +119,6 @@ def import_qdpx_cmd(args, ctx) -> int:
     print(f"Imported {args.file.name}: {report.summary()}")
     for w in report.warnings:
         print(f"warning: {w}")
-    return 0
-
-
-def import_qdc_cmd(args, ctx) -> int:
-    from focusdesk.exchange.qdc import read_qdc
-
-    added = read_qdc(ctx.open().db, args.file)
-    print(f"Imported codebook {args.file.name}: {added} new codes")
-    return 0
-
-
-def import_guide_cmd(args, ctx) -> int:
-    from focusdesk.exchange.guide_docx import load_guide_docx
-
-    g = load_guide_docx(args.file)
-    guide.save_guide(ctx.open().db, g)
-    print(f"Imported topic guide {g.title!r}: {len(g.sections)} sections, "
-          f"{sum(len(s.children) for s in g.sections)} questions")
     return 0
 
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from focusdesk.audio.media import import_audio_file
 from focusdesk.commands._common import kv_pairs, print_table
 from focusdesk.core.model import Facilitator, Participant, Session, SessionKind, Site, Study
 from focusdesk.core.outline import (
     frame_to_markdown,
     frame_to_yaml,
     guide_to_markdown,
-    load_frame_file,
-    load_guide_file,
 )
 from focusdesk.core.timefmt import format_ms
+from focusdesk.exchange.outline_import import import_frame_file, import_guide_file
 from focusdesk.store import codes, guide, progress, sessions, study
-from focusdesk.store.media import import_audio_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -216,13 +215,7 @@ def session_list(args, ctx) -> int:
 
 
 def guide_import(args, ctx) -> int:
-    if args.file.suffix.lower() == ".docx":
-        from focusdesk.exchange.guide_docx import load_guide_docx
-
-        g = load_guide_docx(args.file)
-    else:
-        g = load_guide_file(args.file)
-    guide.save_guide(ctx.open().db, g)
+    g = import_guide_file(ctx.open().db, args.file)
     n_q = sum(len(s.children) for s in g.sections)
     print(f"Imported topic guide {g.title!r}: {len(g.sections)} sections, {n_q} questions")
     return 0
@@ -248,15 +241,9 @@ def guide_show(args, ctx) -> int:
 
 
 def frame_import(args, ctx) -> int:
-    if args.file.suffix.lower() == ".qdc":
-        from focusdesk.exchange.qdc import read_qdc
-
-        added = read_qdc(ctx.open().db, args.file)
-        print(f"Imported codebook {args.file.name}: {added} new codes")
-        return 0
-    nodes = load_frame_file(args.file)
-    added = codes.import_frame(ctx.open().db, nodes)
-    print(f"Imported coding frame from {args.file.name}: {added} new codes")
+    added = import_frame_file(ctx.open().db, args.file)
+    kind = "codebook" if args.file.suffix.lower() == ".qdc" else "coding frame from"
+    print(f"Imported {kind} {args.file.name}: {added} new codes")
     return 0
 
 

@@ -21,7 +21,6 @@ from focusdesk.core.model import GuideItem, GuideItemKind, Marker, TopicGuide
 DEFAULT_QUICK_TAGS = ["key quote", "follow up", "non-verbal", "technical issue"]
 MAX_QUICK_TAGS = 12  # F1..F12
 CONSENT_TAG = "consent"
-PAUSE_TAG = "paused"
 
 
 def quick_tags(settings: dict) -> list[str]:

@@ -1,7 +1,7 @@
 """Domain objects of a study.
 
-All times are integer milliseconds on the session's media timeline (principle 3 of DESIGN.md):
-markers, codings and words point at time, never at character offsets.
+All times are integer milliseconds on the session's media timeline: markers, codings and words
+point at time, never at character offsets, so editing the text never moves them.
 Ids are ``None`` until the object has been stored.
 """
 

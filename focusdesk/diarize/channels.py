@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from focusdesk.diarize.turns import Diarization, Turn, smooth
+from focusdesk.core.turns import Diarization, Turn, smooth
 
 FRAME_MS = 30
 BLEED_DB = 20.0

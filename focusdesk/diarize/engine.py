@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from focusdesk.diarize.turns import Diarization, Turn, relabel, smooth
+from focusdesk.core.turns import Diarization, Turn, relabel, smooth
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from focusdesk.diarize.turns import Turn
+from focusdesk.core.turns import Turn
 
 
 @dataclass

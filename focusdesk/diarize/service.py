@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from focusdesk.core.model import Session
-from focusdesk.diarize.turns import Diarization, Turn
+from focusdesk.core.turns import Diarization, Turn
+from focusdesk.diarize import results
 from focusdesk.store import diarization, sessions, transcripts
 from focusdesk.store.workspace import Workspace
 
@@ -77,7 +78,7 @@ def store_message(db: sqlite_utils.Database, message: dict, merge: bool = True) 
         return {}
     result = Diarization([Turn(int(s), int(e), str(lab)) for s, e, lab in message["turns"]],
                          int(message["duration_ms"]), message["engine"], message.get("centroids") or {})
-    return diarization.save_diarization(
+    return results.save_diarization(
         db, rec, result, mode=message["mode"], requested=message.get("requested"),
         max_speakers=message.get("max_speakers"), elapsed_s=message.get("elapsed_s"), merge=merge)
 
@@ -88,7 +89,7 @@ def finish(db: sqlite_utils.Database, session_id: int, params: dict) -> DiarizeR
     if params["mode"] == "model":
         from focusdesk.diarize.engine import ENGINE_NAME
 
-        report.recognised = diarization.recognise_enrolled(db, session_id, ENGINE_NAME)
+        report.recognised = results.recognise_enrolled(db, session_id, ENGINE_NAME)
     report.speakers = len({t.speaker for t, _ in diarization.session_turns(db, session_id)})
     return report
 

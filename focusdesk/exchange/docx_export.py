@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from docx import Document
@@ -31,12 +30,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def _x(text: str) -> str:
     """Word (and python-docx) refuse XML-illegal control characters; drop them."""
     return _CONTROL.sub("", text)
-
-
-@dataclass
-class _Cut:
-    start: int
-    end: int
 
 
 def _snap(pos: int, spans: list[tuple[int, int]], to_end: bool) -> int:

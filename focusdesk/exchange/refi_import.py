@@ -18,6 +18,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from focusdesk.audio.media import import_audio_file
 from focusdesk.audio.probe import AudioFileError
 from focusdesk.core.model import Coding, Memo, Participant, Segment, Session, SessionKind, Site
 from focusdesk.exchange.qdc import merge_codes
@@ -25,7 +26,6 @@ from focusdesk.exchange.refi_schema import PROJECT_NS, project_schema, validatio
 from focusdesk.exchange.safe_zip import UnsafeFileError, open_zip, parse_xml
 from focusdesk.store import annotations, sessions, transcripts
 from focusdesk.store import study as study_store
-from focusdesk.store.media import import_audio_file
 from focusdesk.store.tx import transaction
 from focusdesk.store.workspace import Workspace
 

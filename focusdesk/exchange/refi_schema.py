@@ -54,10 +54,6 @@ def unresolved_refs(root: etree._Element) -> list[str]:
     return bad
 
 
-def new_guid() -> str:
-    return str(uuid.uuid4()).upper()
-
-
 def stable_guid(namespace: uuid.UUID, kind: str, key) -> str:
     """The same entity gets the same GUID in every export of the same study."""
     return str(uuid.uuid5(namespace, f"{kind}:{key}")).upper()

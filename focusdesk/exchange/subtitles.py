@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 
 from focusdesk.exchange.parsed import ParsedSegment, ParsedTranscript
 from focusdesk.exchange.session_data import SessionData
@@ -26,25 +27,22 @@ def _cue_text(text: str) -> str:
     return re.sub(r"\n\s*\n", "\n", text).replace("-->", "->").strip() or "…"
 
 
+def _cues(data: SessionData) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, speaker name, cue text) per segment: what both formats write."""
+    for seg in data.segments:
+        yield seg.start_ms, max(seg.end_ms, seg.start_ms), data.speaker(seg), _cue_text(data.text(seg))
+
+
 def to_srt(data: SessionData) -> str:
-    out = []
-    for n, seg in enumerate(data.segments, 1):
-        name = data.speaker(seg)
-        text = _cue_text(data.text(seg))
-        out.append(f"{n}\n{_stamp(seg.start_ms, ',')} --> {_stamp(max(seg.end_ms, seg.start_ms), ',')}\n"
-                   f"{name + ': ' if name else ''}{text}\n")
-    return "\n".join(out)
+    return "\n".join(f"{n}\n{_stamp(start, ',')} --> {_stamp(end, ',')}\n{name + ': ' if name else ''}{text}\n"
+                     for n, (start, end, name, text) in enumerate(_cues(data), 1))
 
 
 def to_vtt(data: SessionData) -> str:
     out = ["WEBVTT", "", f"NOTE {_note(data.session.name)}", ""]
-    for seg in data.segments:
-        name = data.speaker(seg)
-        text = html.escape(_cue_text(data.text(seg)), quote=False)
+    for start, end, name, text in _cues(data):
         voice = f"<v {_note(name).replace('>', '')}>" if name else ""
-        out.append(f"{_stamp(seg.start_ms, '.')} --> {_stamp(max(seg.end_ms, seg.start_ms), '.')}")
-        out.append(f"{voice}{text}")
-        out.append("")
+        out += [f"{_stamp(start, '.')} --> {_stamp(end, '.')}", f"{voice}{html.escape(text, quote=False)}", ""]
     return "\n".join(out)
 
 
@@ -73,20 +71,28 @@ def _blocks(text: str) -> list[list[str]]:
     return [b.split("\n") for b in re.split(r"\n\s*\n", text) if b.strip()]
 
 
+def _read_cues(blocks: list[list[str]]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, raw body) of every block with a timing line; other blocks are skipped."""
+    for block in blocks:
+        idx = next((i for i, line in enumerate(block) if _TIMING.match(line)), None)
+        if idx is not None:
+            m = _TIMING.match(block[idx])
+            yield _ms(m.group(1)), _ms(m.group(2)), "\n".join(block[idx + 1:]).strip()
+
+
+def _name_prefix(body: str) -> tuple[str, str]:
+    """``P01: text`` -> ("P01", "text"); a time such as ``10:30`` is not a name."""
+    sm = _SPEAKER.match(body)
+    if sm and not re.search(r"\d:\d", sm.group(1)):
+        return sm.group(1).strip(), sm.group(2)
+    return "", body
+
+
 def parse_srt(text: str) -> ParsedTranscript:
     out = ParsedTranscript(format="srt")
-    for block in _blocks(text):
-        idx = next((i for i, line in enumerate(block) if _TIMING.match(line)), None)
-        if idx is None:
-            continue
-        m = _TIMING.match(block[idx])
-        body = "\n".join(block[idx + 1:]).strip()
-        body = html.unescape(_TAG.sub("", body))
-        speaker = ""
-        sm = _SPEAKER.match(body)
-        if sm and not re.search(r"\d:\d", sm.group(1)):
-            speaker, body = sm.group(1).strip(), sm.group(2)
-        out.segments.append(ParsedSegment(_ms(m.group(1)), _ms(m.group(2)), " ".join(body.split()), speaker))
+    for start, end, body in _read_cues(_blocks(text)):
+        speaker, body = _name_prefix(html.unescape(_TAG.sub("", body)))
+        out.segments.append(ParsedSegment(start, end, " ".join(body.split()), speaker))
     if not out.segments:
         raise ValueError("No subtitle cues found (expected lines like '00:00:01,000 --> 00:00:04,000').")
     return out
@@ -97,24 +103,14 @@ def parse_vtt(text: str) -> ParsedTranscript:
     if not stripped.startswith("WEBVTT"):
         raise ValueError("Not a WebVTT file: it must start with 'WEBVTT'.")
     out = ParsedTranscript(format="vtt")
-    for block in _blocks(stripped)[1:]:
-        if block[0].startswith(("NOTE", "STYLE", "REGION")):
-            continue
-        idx = next((i for i, line in enumerate(block) if _TIMING.match(line)), None)
-        if idx is None:
-            continue
-        m = _TIMING.match(block[idx])
-        body = "\n".join(block[idx + 1:]).strip()
-        speaker = ""
+    blocks = [b for b in _blocks(stripped)[1:] if not b[0].startswith(("NOTE", "STYLE", "REGION"))]
+    for start, end, body in _read_cues(blocks):
         vm = _VOICE.search(body)
-        if vm:
-            speaker = vm.group(1).strip()
+        speaker = vm.group(1).strip() if vm else ""
         body = html.unescape(_TAG.sub("", body))
         if not speaker:
-            sm = _SPEAKER.match(body)
-            if sm and not re.search(r"\d:\d", sm.group(1)):
-                speaker, body = sm.group(1).strip(), sm.group(2)
-        out.segments.append(ParsedSegment(_ms(m.group(1)), _ms(m.group(2)), " ".join(body.split()), speaker))
+            speaker, body = _name_prefix(body)
+        out.segments.append(ParsedSegment(start, end, " ".join(body.split()), speaker))
     if not out.segments:
         raise ValueError("No WebVTT cues found (expected lines like '00:00:01.000 --> 00:00:04.000').")
     return out

@@ -2,7 +2,7 @@
 
 Why a child process: a native crash (segfault in a model library) or an out-of-memory kill of the
 child never takes the window or the CLI down, and the parent has stored every message that arrived
-before, so a job run again can resume (principles 2 and 5 of DESIGN.md).
+before, so a job run again can resume instead of starting over.
 
 Protocol. ``worker`` is ``"package.module:function"``; the child calls
 ``function(params, emit)`` where ``emit(dict)`` sends one message (a plain, picklable dict with a
@@ -135,7 +135,7 @@ def _describe_exit(exitcode: int | None) -> str:
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = f"signal {-exitcode}"
-        hint = " (often: the computer ran out of memory)" if -exitcode == signal.SIGKILL else ""
+        hint = " (often: the computer ran out of memory)" if -exitcode == getattr(signal, "SIGKILL", None) else ""
         return f"it was killed by {name}{hint}"
     return f"it exited with status {exitcode}"
 

@@ -2,19 +2,20 @@
 word-level merge of turns into the transcript.
 
 Everything one recording's result changes is written in one transaction, so a crash leaves the
-previous state; a completed recording stays stored while the next one is diarized.
+previous state; a completed recording stays stored while the next one is diarized. Voices are
+stored and loaded here as bytes; comparing them (numpy, scipy) is ``diarize/results.py``'s job.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlite_utils
 
 from focusdesk.core.model import Recording, Segment, Speaker
-from focusdesk.diarize import voices
-from focusdesk.diarize.merge import merge_transcript
-from focusdesk.diarize.turns import Diarization, Turn
+from focusdesk.core.turn_merge import merge_transcript
+from focusdesk.core.turns import Diarization, Turn, talk_time
 from focusdesk.store import transcripts
 from focusdesk.store.tx import now_iso, transaction
 
@@ -37,21 +38,25 @@ def _next_label(db: sqlite_utils.Database, session_id: int) -> str:
     return f"S{n}"
 
 
-def speaker_voices(db: sqlite_utils.Database, session_id: int, engine: str) -> dict[int, object]:
-    return {sid: voices.from_blob(blob) for sid, blob in db.execute(
+def speaker_voices(db: sqlite_utils.Database, session_id: int, engine: str) -> dict[int, bytes]:
+    """Speaker id -> stored voice centroid (float32 bytes) of the session's speakers."""
+    return {sid: bytes(blob) for sid, blob in db.execute(
         "SELECT v.speaker_id, v.embedding FROM speaker_voices v JOIN speakers s ON s.id = v.speaker_id "
         "WHERE s.session_id = ? AND v.engine = ?", [session_id, engine])}
 
 
 def save_diarization(db: sqlite_utils.Database, rec: Recording, result: Diarization, *,
+                     linked: Mapping[str, int] | None = None, voice_blobs: Mapping[str, bytes] | None = None,
                      mode: str = "model", requested: int | None = None, max_speakers: int | None = None,
                      elapsed_s: float | None = None, merge: bool = True) -> dict[str, int]:
     """Store one recording's diarization (turns on the file's timeline) and merge it into the
     transcript. Replaces earlier runs of that recording. Returns label -> speaker id.
 
-    Voices are linked to the session's known speakers by centroid (another recording, or an
-    earlier run whose speakers the user has already mapped keeps its mapping); channel mode
-    labels are per channel and reuse the speakers of the same label."""
+    ``linked``: labels already matched to a known speaker of the session by voice, and
+    ``voice_blobs``: each label's centroid as bytes; both come from
+    ``diarize.results.save_diarization``, which matches the voices and calls this. Other labels
+    get new speakers. Channel mode labels are per channel and reuse the speakers of the same
+    label."""
     session_id = rec.session_id
     with transaction(db):
         db.execute("DELETE FROM diarization_runs WHERE recording_id = ?", [rec.id])
@@ -60,16 +65,14 @@ def save_diarization(db: sqlite_utils.Database, rec: Recording, result: Diarizat
             for label in result.speakers:
                 ids[label] = transcripts.ensure_speaker(db, session_id, label).id
         else:
-            known = speaker_voices(db, session_id, result.engine)
-            new = {k: voices.from_blob(voices.to_blob(v)) for k, v in result.centroids.items()}
-            ids.update(voices.match(new, known))
+            ids.update(linked or {})
             for label in result.speakers:
                 if label not in ids:
                     ids[label] = transcripts.ensure_speaker(db, session_id, _next_label(db, session_id)).id
-            for label, vec in result.centroids.items():
+            for label, blob in (voice_blobs or {}).items():
                 if label in ids:
                     db.execute("INSERT OR REPLACE INTO speaker_voices (speaker_id, engine, embedding) "
-                               "VALUES (?, ?, ?)", [ids[label], result.engine, voices.to_blob(vec)])
+                               "VALUES (?, ?, ?)", [ids[label], result.engine, blob])
         run_id = db["diarization_runs"].insert({
             "session_id": session_id, "recording_id": rec.id, "engine": result.engine, "mode": mode,
             "requested_speakers": requested, "max_speakers": max_speakers,
@@ -170,8 +173,6 @@ def _write_pieces(db: sqlite_utils.Database, seg: Segment, pieces: list[tuple[st
 def talk_times(db: sqlite_utils.Database, session_id: int) -> dict[int, int]:
     """Talk time per speaker id from the turns (overlapping turns of one voice count once);
     speakers without turns (named by hand in the editor) get their segments' duration."""
-    from focusdesk.diarize.turns import talk_time
-
     by_turns = {int(k): v for k, v in talk_time([t for t, _ in session_turns(db, session_id)]).items()}
     for sid, total in db.execute(
             "SELECT speaker_id, SUM(end_ms - start_ms) FROM segments WHERE session_id = ? "
@@ -250,26 +251,20 @@ def enrolled(db: sqlite_utils.Database) -> list[dict]:
         "LEFT JOIN participants p ON p.id = v.participant_id ORDER BY v.id").fetchall())
 
 
-def recognise_enrolled(db: sqlite_utils.Database, session_id: int, engine: str) -> list[tuple[int, str]]:
-    """Map unmapped speakers of the session whose voice is an enrolled person's. Only people not
-    yet mapped in this session, only speakers not yet mapped. Returns (speaker id, person name)."""
-    from focusdesk.store.speaker_ops import assign_speaker
+def unmapped_voices(db: sqlite_utils.Database, session_id: int, engine: str) -> dict[int, bytes]:
+    """Voices of the session's speakers nobody is mapped to yet: speaker id -> centroid bytes."""
+    free = {sp.id for sp in transcripts.list_speakers(db, session_id)
+            if not sp.facilitator_id and not sp.participant_id}
+    return {sid: blob for sid, blob in speaker_voices(db, session_id, engine).items() if sid in free}
 
+
+def unplaced_voice_prints(db: sqlite_utils.Database, session_id: int,
+                          engine: str) -> dict[tuple[int | None, int | None], bytes]:
+    """Enrolled voice prints of people not yet mapped to a speaker of this session:
+    (facilitator id, participant id) -> centroid bytes."""
     speakers = transcripts.list_speakers(db, session_id)
     taken_f = {sp.facilitator_id for sp in speakers if sp.facilitator_id}
     taken_p = {sp.participant_id for sp in speakers if sp.participant_id}
-    free = {sp.id for sp in speakers if not sp.facilitator_id and not sp.participant_id}
-    voices_here = {sid: v for sid, v in speaker_voices(db, session_id, engine).items() if sid in free}
-    prints = {}
-    for fid, pid, blob in db.execute(
-            "SELECT facilitator_id, participant_id, embedding FROM voice_prints WHERE engine = ?", [engine]):
-        if (fid and fid not in taken_f) or (pid and pid not in taken_p):
-            prints[(fid, pid)] = voices.from_blob(blob)
-    found = voices.recognise(voices_here, prints)
-    out = []
-    names = {}
-    for (fid, pid), sid in found.items():
-        assign_speaker(db, session_id, sid, participant_id=pid, facilitator_id=fid)
-        names = transcripts.speaker_names(db, session_id)
-        out.append((sid, names.get(sid, "")))
-    return out
+    return {(fid, pid): bytes(blob) for fid, pid, blob in db.execute(
+        "SELECT facilitator_id, participant_id, embedding FROM voice_prints WHERE engine = ?", [engine])
+        if (fid and fid not in taken_f) or (pid and pid not in taken_p)}

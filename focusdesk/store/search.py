@@ -34,7 +34,11 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def fts_query(query: str) -> tuple[str, list[str]]:
-    """(FTS5 MATCH expression, plain terms) for what the user typed; ValueError when empty."""
+    """(FTS5 MATCH expression, plain terms) for what the user typed; ValueError when empty.
+
+    Search rules: words and "quoted phrases" in any order, all required; the last word is
+    completed as the user types (a prefix) unless the query ends with a quote. Auto-coding reads
+    its query differently (``fts_phrase_prefilter``)."""
     terms: list[str] = []
     parts: list[str] = []
     for phrase, bare in re.findall(r'"([^"]*)"|(\S+)', query):
@@ -49,6 +53,14 @@ def fts_query(query: str) -> tuple[str, list[str]]:
     if not query.rstrip().endswith('"'):
         parts[-1] = parts[-1] + "*"
     return " AND ".join(parts), terms
+
+
+def fts_phrase_prefilter(terms: list[str], prefix: bool) -> str:
+    """FTS5 MATCH for segments holding every term of a phrase (the last one as a prefix when
+    ``prefix``), for auto-coding. Unlike ``fts_query`` the whole query is one phrase and a
+    prefix needs an explicit ``*``: auto-coding codes what it finds, so it must not guess
+    completions; it checks the exact phrase in each segment's words afterwards."""
+    return " ".join(f'"{t}"' for t in terms[:-1]) + f' "{terms[-1]}"' + ("*" if prefix else "")
 
 
 def search(db: sqlite_utils.Database, query: str, session_id: int | None = None,

@@ -7,18 +7,19 @@ written to the file.
 
 from __future__ import annotations
 
-import fcntl
 import os
+import shutil
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
+from filelock import ReadWriteLock, Timeout
 
 from focusdesk.store.schema import LATEST, MIGRATIONS
 
 DB_NAME = "focusdesk.sqlite"
-LOCK_NAME = ".focusdesk.lock"
+LOCK_NAME = ".focusdesk.rwlock"  # a small SQLite file: filelock's reader/writer lock
 MEDIA_DIR = "sessions"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -123,10 +124,9 @@ MIN_FREE_BYTES = 1 << 20  # SQLite needs room for its WAL and shared-memory file
 def disk_full_message(root: Path) -> str | None:
     """What to tell the user when the disk holding ``root`` is (nearly) full, else None."""
     try:
-        st = os.statvfs(root)
+        free = shutil.disk_usage(root).free
     except OSError:
         return None
-    free = st.f_bavail * st.f_frsize
     if free >= MIN_FREE_BYTES:
         return None
     return (f"The disk holding the study folder {root} is full ({free // 1024} KB free). Free some "
@@ -140,22 +140,23 @@ def _raise_if_disk_full(root: Path, exc: sqlite3.DatabaseError) -> None:
         raise WorkspaceError(full) from exc
 
 
-def _take_lock(root: Path, exclusive: bool):
-    handle = open(root / LOCK_NAME, "a+")
+def _take_lock(root: Path, exclusive: bool) -> ReadWriteLock:
+    """A window takes the study's lock for writing (alone), command-line calls for reading
+    (side by side). filelock's reader/writer lock works the same on Windows, macOS and Linux
+    and is released by the OS when a process dies. Never waits."""
+    lock = ReadWriteLock(root / LOCK_NAME, is_singleton=False, blocking=False)
     try:
-        fcntl.flock(handle, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
+        if exclusive:
+            lock.acquire_write()
+        else:
+            lock.acquire_read()
+    except Timeout:
+        lock.close()
         raise WorkspaceError(
             f"The study in {root} is already open in another focusdesk window. Switch to that "
             "window, or close it and try again."
         ) from None
-    if exclusive:
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-    return handle
+    return lock
 
 
 def _check_database_file(path: Path) -> int:

@@ -34,6 +34,3 @@ def add_recent_workspace(path: str) -> None:
     set_value("workspaces/recent", items[:MAX_RECENT])
 
 
-def last_workspace() -> str | None:
-    items = recent_workspaces()
-    return items[0] if items else None

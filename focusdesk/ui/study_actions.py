@@ -6,10 +6,15 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from focusdesk.audio.media import import_audio_file
 from focusdesk.audio.probe import AudioFileError
-from focusdesk.core.outline import OutlineError, load_frame_file, load_guide_file
-from focusdesk.store import codes, guide, sessions, study
-from focusdesk.store.media import import_audio_file
+from focusdesk.exchange.outline_import import (
+    FRAME_SUFFIXES,
+    GUIDE_SUFFIXES,
+    import_frame_file,
+    import_guide_file,
+)
+from focusdesk.store import sessions, study
 from focusdesk.store.study import AlreadyExists
 from focusdesk.ui.dialogs import ParticipantDialog, SessionDialog, SiteDialog, StudyDialog
 
@@ -78,23 +83,21 @@ def edit_session(window) -> bool:
     return True
 
 
+def _filter(label: str, suffixes: tuple[str, ...]) -> str:
+    return f"{label} ({' '.join('*' + s for s in suffixes)})"
+
+
 def import_guide(window, path: str | None = None) -> bool:
     if path is None:
         path, _ = QFileDialog.getOpenFileName(window, "Import topic guide", "",
-                                              "Topic guides (*.md *.yaml *.yml *.txt *.docx)")
+                                              _filter("Topic guides", GUIDE_SUFFIXES))
     if not path:
         return False
     try:
-        if Path(path).suffix.lower() == ".docx":
-            from focusdesk.exchange.guide_docx import load_guide_docx
-
-            g = load_guide_docx(Path(path))
-        else:
-            g = load_guide_file(Path(path))
-    except (OutlineError, ValueError) as exc:
+        g = import_guide_file(window.workspace.db, path)
+    except (OSError, ValueError) as exc:
         QMessageBox.warning(window, "Cannot import topic guide", str(exc))
         return False
-    guide.save_guide(window.workspace.db, g)
     window.data_changed.emit()
     window.status(f"Imported topic guide {g.title!r}: {len(g.sections)} sections")
     return True
@@ -103,17 +106,12 @@ def import_guide(window, path: str | None = None) -> bool:
 def import_frame(window, path: str | None = None) -> bool:
     if path is None:
         path, _ = QFileDialog.getOpenFileName(window, "Import coding frame", "",
-                                              "Coding frames (*.yaml *.yml *.md *.txt *.qdc)")
+                                              _filter("Coding frames", FRAME_SUFFIXES))
     if not path:
         return False
     try:
-        if Path(path).suffix.lower() == ".qdc":
-            from focusdesk.exchange.qdc import read_qdc
-
-            added = read_qdc(window.workspace.db, Path(path))
-        else:
-            added = codes.import_frame(window.workspace.db, load_frame_file(Path(path)))
-    except (OutlineError, ValueError) as exc:
+        added = import_frame_file(window.workspace.db, path)
+    except (OSError, ValueError) as exc:
         QMessageBox.warning(window, "Cannot import coding frame", str(exc))
         return False
     window.data_changed.emit()

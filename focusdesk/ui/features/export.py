@@ -43,8 +43,6 @@ def install(window) -> None:
     window.add_action("Export", "Import &transcript into this session…", lambda: import_transcript(window),
                       needs_session=True)
     window.add_action("Export", "Import REFI-QDA &project (.qdpx)…", lambda: import_project(window))
-    window.add_action("Export", "Import code&book (.qdc)…", lambda: import_codebook(window))
-    window.add_action("Export", "Import topic &guide from Word…", lambda: import_guide(window))
     window.add_action("Study", "&Redaction list…", lambda: edit_redaction(window))
 
 
@@ -140,34 +138,6 @@ def import_project(window, path: str | None = None) -> None:
     text = report.summary() + ("\n\n" + "\n".join(report.warnings[:20]) if report.warnings else "")
     window.status(report.summary())
     QMessageBox.information(window, "Import project", text)
-
-
-def import_codebook(window) -> None:
-    from focusdesk.exchange.qdc import read_qdc
-
-    path, _ = QFileDialog.getOpenFileName(window, "Import codebook", "", "Codebook (*.qdc)")
-    if path:
-        try:
-            added = read_qdc(window.workspace.db, path)
-        except (OSError, ValueError) as exc:
-            return _report_error(window, "Import codebook", exc)
-        window.data_changed.emit()
-        window.status(f"Imported codebook: {added} new codes")
-
-
-def import_guide(window) -> None:
-    from focusdesk.exchange.guide_docx import load_guide_docx
-    from focusdesk.store import guide
-
-    path, _ = QFileDialog.getOpenFileName(window, "Import topic guide", "", "Word (*.docx)")
-    if path:
-        try:
-            g = load_guide_docx(path)
-        except (OSError, ValueError) as exc:
-            return _report_error(window, "Import topic guide", exc)
-        guide.save_guide(window.workspace.db, g)
-        window.data_changed.emit()
-        window.status(f"Imported topic guide {g.title!r}: {len(g.sections)} sections")
 
 
 class RedactionDialog(QDialog):

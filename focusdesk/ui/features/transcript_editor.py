@@ -63,7 +63,6 @@ def open_editor(window, session_id: int | None = None) -> TranscriptEditor | Non
         return None
     editor = TranscriptEditor(window.workspace, session_id)
     editor.changed.connect(window.data_changed.emit)
-    editor.destroyed.connect(lambda *_: None)
     title = f"Transcript — {session.name}"
     editor.setProperty("title", title)
     window.open_view(title, editor, key=key)

@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from focusdesk.core.model import Segment, Word
-from focusdesk.diarize.turns import Turn
+from focusdesk.core.turns import Turn
 
 MAX_GAP_MS = 1500  # a word this far from every turn keeps its neighbours' speaker
 

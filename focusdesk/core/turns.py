@@ -95,7 +95,3 @@ def smooth(turns: list[Turn], min_turn_ms: int = 0, join_gap_ms: int = 0) -> lis
         else:
             out.append(t)
     return out
-
-
-def shift(turns: Iterable[Turn], offset_ms: int) -> list[Turn]:
-    return [Turn(t.start_ms + offset_ms, t.end_ms + offset_ms, t.speaker) for t in turns]
