@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from focusdesk.exchange.redact import redaction_list, set_redaction_list
+from focusdesk.store.transcripts import segment_count
 from focusdesk.ui.background import run_with_progress
 from focusdesk.ui.export_dialog import ExportDialog
 
@@ -98,7 +99,7 @@ def import_transcript(window, path: str | None = None, replace: bool | None = No
                                               "Transcripts (*.vtt *.srt *.docx *.txt *.md)")
         if not path:
             return
-    has = window.workspace.db.execute("SELECT COUNT(*) FROM segments WHERE session_id = ?", [sid]).fetchone()[0]
+    has = segment_count(window.workspace.db, sid)
     if has and replace is None:
         replace = QMessageBox.question(
             window, "Import transcript", f"This session already has a transcript ({has} segments). "

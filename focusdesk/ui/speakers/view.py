@@ -165,9 +165,7 @@ class SpeakersView(QWidget):
         self.title.setText(f"Speakers of {session.name}{how}")
         self._summary = diarization.summarise(db, self.session_id)
         people = self._people()
-        with_voice = {sid for sid, in db.execute(
-            "SELECT v.speaker_id FROM speaker_voices v JOIN speakers s ON s.id = v.speaker_id "
-            "WHERE s.session_id = ?", [self.session_id])}
+        with_voice = speaker_ops.speakers_with_voice(db, self.session_id)
         key = ([s.speaker.id for s in self._summary], [text for text, _ in people])
         if key != self._key:  # new voices or people: new widgets; otherwise update in place
             self._key = key

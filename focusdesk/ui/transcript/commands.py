@@ -143,7 +143,7 @@ class NewSpeakerCommand(_Command):
     def undo(self) -> None:
         for seg in self.before:
             transcript_ops.set_segment_speaker(self.db, seg.id, seg.speaker_id)
-        self.db.execute("DELETE FROM speakers WHERE id = ?", [self.speaker.id])
+        speaker_ops.delete_speaker(self.db, self.speaker.id)
         self._done()
 
 
@@ -158,11 +158,10 @@ class RenameSpeakerCommand(_Command):
 
     def _redo(self) -> None:
         self.before = deepcopy(transcripts.get_speaker(self.db, self.speaker_id))
-        row = self.db.execute("SELECT id FROM speakers WHERE session_id = ? AND label = ? COLLATE NOCASE "
-                              "AND id != ?", [self.session_id, self.new_label.strip(), self.speaker_id]).fetchone()
-        if row:
+        existing = speaker_ops.other_speaker_with_label(self.db, self.session_id, self.new_label, self.speaker_id)
+        if existing is not None:
             self.setText("Merge speakers")
-            self.merge = speaker_ops.merge_speakers(self.db, self.session_id, [self.speaker_id], row[0])
+            self.merge = speaker_ops.merge_speakers(self.db, self.session_id, [self.speaker_id], existing)
         else:
             self.merge = None
             speaker_ops.rename_speaker(self.db, self.session_id, self.speaker_id, self.new_label)
@@ -219,9 +218,7 @@ class AddMarkerCommand(_Command):
         if m.id is None:
             annotations.add_marker(self.db, m)
         else:
-            self.db.execute("INSERT INTO markers (id, session_id, ms, guide_item_key, tag, note, created_at) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [m.id, m.session_id, m.ms, m.guide_item_key, m.tag, m.note, m.created_at])
+            annotations.restore_marker(self.db, m)
         self._done()
 
     def undo(self) -> None:

@@ -154,15 +154,7 @@ class TranscriptModel(QAbstractListModel):
 
     def fingerprint(self) -> tuple:
         """Cheap summary of what the view shows; when it is unchanged a reload is skipped."""
-        return tuple(self.db.execute(
-            "SELECT (SELECT COUNT(*) || ':' || IFNULL(MAX(id), 0) || ':' || IFNULL(SUM(length(text)), 0) "
-            "|| ':' || IFNULL(SUM(start_ms + end_ms + IFNULL(speaker_id, 0)), 0) FROM segments WHERE session_id = ?1), "
-            "(SELECT COUNT(*) || ':' || IFNULL(SUM(ms), 0) || ':' || IFNULL(MAX(id), 0) FROM markers WHERE session_id = ?1), "
-            "(SELECT COUNT(*) || ':' || IFNULL(MAX(id), 0) || ':' || IFNULL(SUM(start_ms + end_ms + code_id), 0) "
-            "FROM codings WHERE session_id = ?1), "
-            "(SELECT group_concat(id || label || IFNULL(participant_id, '') || IFNULL(facilitator_id, '')) "
-            "FROM speakers WHERE session_id = ?1), (SELECT COUNT(*) || IFNULL(MAX(id), 0) FROM codes)",
-            [self.session_id]).fetchone())
+        return transcripts.session_fingerprint(self.db, self.session_id)
 
     # --- lookups ---------------------------------------------------------------------------
 
