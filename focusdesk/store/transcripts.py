@@ -171,16 +171,3 @@ def speaker_names(db: sqlite_utils.Database, session_id: int, real_names: bool =
         else:
             out[sid] = label
     return out
-
-
-def session_fingerprint(db: sqlite_utils.Database, session_id: int) -> tuple:
-    """Cheap summary of a session's transcript, markers, codings, speakers and the frame size."""
-    return tuple(db.execute(
-        "SELECT (SELECT COUNT(*) || ':' || IFNULL(MAX(id), 0) || ':' || IFNULL(SUM(length(text)), 0) "
-        "|| ':' || IFNULL(SUM(start_ms + end_ms + IFNULL(speaker_id, 0)), 0) FROM segments WHERE session_id = ?1), "
-        "(SELECT COUNT(*) || ':' || IFNULL(SUM(ms), 0) || ':' || IFNULL(MAX(id), 0) FROM markers WHERE session_id = ?1), "
-        "(SELECT COUNT(*) || ':' || IFNULL(MAX(id), 0) || ':' || IFNULL(SUM(start_ms + end_ms + code_id), 0) "
-        "FROM codings WHERE session_id = ?1), "
-        "(SELECT group_concat(id || label || IFNULL(participant_id, '') || IFNULL(facilitator_id, '')) "
-        "FROM speakers WHERE session_id = ?1), (SELECT COUNT(*) || IFNULL(MAX(id), 0) FROM codes)",
-        [session_id]).fetchone())

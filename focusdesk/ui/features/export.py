@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from focusdesk.core.changes import Change, Entity, session_changes
 from focusdesk.exchange.redact import redaction_list, set_redaction_list
 from focusdesk.store.transcripts import segment_count
 from focusdesk.ui.background import run_with_progress
@@ -111,7 +112,7 @@ def import_transcript(window, path: str | None = None, replace: bool | None = No
             result = run(window.workspace, sid, Path(path), replace=bool(replace))
     except (OSError, ValueError) as exc:
         return _report_error(window, "Import transcript", exc)
-    window.data_changed.emit()
+    window.changes.notify(*session_changes(sid, Entity.SEGMENTS, Entity.SPEAKERS))
     window.status(f"Imported {result.segments} segments ({', '.join(result.speakers)})")
     if result.warnings:
         QMessageBox.information(window, "Import transcript", "\n".join(result.warnings))
@@ -136,8 +137,7 @@ def import_project(window, path: str | None = None) -> None:
         report = run_with_progress(window, "Import project", f"Importing {Path(path).name}…", work)
     except (OSError, ValueError) as exc:
         return _report_error(window, "Import project", exc)
-    window.refresh()
-    window.data_changed.emit()
+    window.changes.notify(*(Change(e) for e in Entity))  # a project brings a bit of everything
     text = report.summary() + ("\n\n" + "\n".join(report.warnings[:20]) if report.warnings else "")
     window.status(report.summary())
     QMessageBox.information(window, "Import project", text)
@@ -152,7 +152,7 @@ def import_codebook(window) -> None:
             added = read_qdc(window.workspace.db, path)
         except (OSError, ValueError) as exc:
             return _report_error(window, "Import codebook", exc)
-        window.data_changed.emit()
+        window.changes.notify(Change(Entity.CODES))
         window.status(f"Imported codebook: {added} new codes")
 
 
@@ -167,7 +167,7 @@ def import_guide(window) -> None:
         except (OSError, ValueError) as exc:
             return _report_error(window, "Import topic guide", exc)
         guide.save_guide(window.workspace.db, g)
-        window.data_changed.emit()
+        window.changes.notify(Change(Entity.GUIDE))
         window.status(f"Imported topic guide {g.title!r}: {len(g.sections)} sections")
 
 
