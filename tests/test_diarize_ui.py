@@ -12,6 +12,7 @@ import pytest
 from conftest import AUDIO
 from PySide6.QtWidgets import QDialogButtonBox
 
+from focusdesk.core.changes import Change, Entity
 from focusdesk.core.model import Facilitator, Recording, Segment, Word
 from focusdesk.core.turns import Diarization, Turn
 from focusdesk.diarize import metrics, results
@@ -78,6 +79,7 @@ def _action(win, text):
 def test_mapping_shows_the_pseudonym_in_the_transcript_and_exports(qtbot, window, call, tmp_path):
     ws, s, rec = call
     _stored_reference(ws, rec)
+    window.changes.notify(Change(Entity.SPEAKERS, s.id), Change(Entity.SEGMENTS, s.id))  # as the job's end does
     editor = open_editor(window, s.id)
     _action(window, "Speakers and who they are").trigger()
     view = window.find_view(feature.view_key(s.id))
@@ -88,7 +90,7 @@ def test_mapping_shows_the_pseudonym_in_the_transcript_and_exports(qtbot, window
     assert view.table.item(s2, 1).text() == "00:00:12"  # Sheila's turns in the RTTM: 12.5 s
     assert view.table.item(s2, 2).text() == "51%"  # of 24.35 s
     neither = next(seg for seg in transcripts.list_segments(ws.db, s.id) if seg.text == "Neither did I.")
-    assert editor.model.speaker_name(neither.speaker_id) == "S2"
+    qtbot.waitUntil(lambda: editor.model.speaker_name(neither.speaker_id) == "S2", timeout=3000)
 
     combo = view.combo(s2)
     combo.setCurrentIndex(combo.findText("P02 (participant)"))
@@ -131,7 +133,7 @@ def test_find_speakers_runs_the_real_model_in_a_child_process(qtbot, window, cal
     view = feature.open_speakers(window, s.id)
     assert view.empty.isVisible() and "Find speakers" in view.empty.text()
     changed = []
-    window.data_changed.connect(lambda: changed.append(1))
+    window.changes.changed.connect(lambda changes: changed.append(changes.touches(Entity.SPEAKERS, session_id=s.id)))
     progress = []
     assert view.start()
     view.job.progress.connect(lambda f, eta, text: progress.append((f, text)))
@@ -141,7 +143,7 @@ def test_find_speakers_runs_the_real_model_in_a_child_process(qtbot, window, cal
     assert "Found 2 voice(s)" in view.message.text(), view.message.text()
     assert sorted(view.table.item(r, 0).text() for r in range(view.table.rowCount())) == ["S1", "S2"]
     assert progress and any("Listening for voices" in t for _, t in progress)
-    assert changed and view.find_button.isEnabled() and not view.progress.isVisible()
+    assert any(changed) and view.find_button.isEnabled() and not view.progress.isVisible()
     segs = transcripts.list_segments(ws.db, s.id)
     assert len({seg.speaker_id for seg in segs}) == 2 and len(segs) > 8
     runs = diarization.last_runs(ws.db, s.id)

@@ -93,7 +93,7 @@ def test_window_menus_and_transcript_import(qtbot, seeded, tmp_path):
     feature.import_transcript(win, str(vtt))
     segs = transcripts.list_segments(ws.db, sid)
     assert [s.text for s in segs] == ["Hello there"]
-    win.workspace.close()
+    win.close()  # closes the study too
 
 
 def test_window_imports_a_project_and_reports_it(qtbot, seeded, tmp_path, monkeypatch):
@@ -119,7 +119,7 @@ def test_window_imports_a_project_and_reports_it(qtbot, seeded, tmp_path, monkey
     bad.write_bytes(b"nope")
     feature.import_project(win, str(bad))
     assert shown[-1].startswith("warning: ") and "not a valid" in shown[-1]
-    win.workspace.close()
+    win.close()  # closes the study and drops any pending change batch
 
 
 def test_importing_a_project_keeps_the_window_alive_on_its_own_connection(qtbot, seeded, tmp_path,
@@ -164,4 +164,4 @@ def test_importing_a_project_keeps_the_window_alive_on_its_own_connection(qtbot,
     assert seen == {"own connection": True, "window in a transaction": False}
     assert "2 sources as sessions" in shown[-1]
     assert [s.name for s in sessions.list_sessions(ws.db)] == ["Focus group 1", "Interview 1"]
-    win.workspace.close()
+    win.close()  # closes the study too (and drops the window's pending change batch)

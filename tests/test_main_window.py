@@ -7,6 +7,7 @@ from conftest import AUDIO, ROOT
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
+from focusdesk.core.changes import Change, Entity
 from focusdesk.store import guide, sessions, study, transcripts
 from focusdesk.store.workspace import open_workspace
 from focusdesk.ui import study_actions as sa
@@ -21,7 +22,7 @@ def window(qtbot, tmp_path):
     qtbot.addWidget(win)
     win.show()
     yield win
-    win.workspace.close()
+    win.close()  # closes the study and drops any pending change batch
 
 
 def answer_dialog(fill, accept=True):
@@ -47,12 +48,12 @@ def test_empty_study_says_what_to_do(window):
     assert menus[:3] == ["File", "Study", "Session"] and "Help" in menus
 
 
-def test_create_study_site_participant_session_through_dialogs(window):
+def test_create_study_site_participant_session_through_dialogs(window, qtbot):
     db = window.workspace.db
     answer_dialog(lambda d: d.title.setText("Digital therapy"))
     assert sa.edit_study(window)
     assert study.get_study(db).title == "Digital therapy"
-    assert "Digital therapy" in window.windowTitle()
+    qtbot.waitUntil(lambda: "Digital therapy" in window.windowTitle(), timeout=3000)  # the next turn
 
     answer_dialog(lambda d: d.name.setText("Site A"))
     assert sa.add_site(window)
@@ -76,8 +77,8 @@ def test_create_study_site_participant_session_through_dialogs(window):
     s = sessions.session_by_name(db, "Focus group 1")
     assert s.participant_ids == [p.id]
     assert window.current_session_id() == s.id
-    item = window.sidebar.currentItem()
-    assert item is not None and item.text(0).startswith("Focus group 1")
+    qtbot.waitUntil(lambda: window.sidebar.currentItem() is not None, timeout=3000)
+    assert window.sidebar.currentItem().text(0).startswith("Focus group 1")
     assert "Focus group 1" in window.home.label.text()
 
 
@@ -110,16 +111,20 @@ def test_duplicate_site_shows_error_in_dialog(window, qtbot):
     assert "already a site" in seen[0]
 
 
-def test_import_guide_frame_and_audio(window, monkeypatch):
+def test_import_guide_frame_and_audio(window, monkeypatch, qtbot):
     db = window.workspace.db
     assert sa.import_guide(window, str(ROOT / "resources/templates/topic-guide.md"))
     assert len(guide.load_guide(db).sections) == 4
     assert sa.import_frame(window, str(ROOT / "resources/templates/coding-frame.yaml"))
-    group_titles = [window.sidebar.topLevelItem(i).text(0) for i in range(window.sidebar.topLevelItemCount())]
-    assert "Topic guide (4)" in group_titles and "Coding frame (8)" in group_titles
+
+    def group_titles():
+        return [window.sidebar.topLevelItem(i).text(0) for i in range(window.sidebar.topLevelItemCount())]
+    qtbot.waitUntil(lambda: "Topic guide (4)" in group_titles() and "Coding frame (8)" in group_titles(),
+                    timeout=3000)
     from focusdesk.core.model import Session
     s = sessions.add_session(db, Session("S1"))
-    window.data_changed.emit()
+    window.changes.notify(Change(Entity.SESSIONS, s.id))
+    window.changes.flush()
     window.set_current_session(s.id)
     assert sa.import_audio(window, str(AUDIO / "librispeech-2412-153948-0000.flac"))
     assert transcripts.list_recordings(db, s.id)[0].duration_ms == 11660

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
 from focusdesk.audio.media import import_audio_file
+from focusdesk.core.changes import Entity
 from focusdesk.core.model import Session, SessionKind
 from focusdesk.store import sessions, transcripts
 from focusdesk.store.workspace import open_workspace
@@ -39,7 +40,7 @@ def window(qtbot, tmp_path):
     ctrl = transcription.controller(win)
     ctrl.cancel()
     ctrl.wait()
-    win.workspace.close()
+    win.close()  # closes the study and drops any pending change batch
 
 
 def session_id(win, name: str) -> int:
@@ -61,8 +62,9 @@ def test_transcribe_action_stores_segments_as_they_arrive_and_reaches_100(window
     ctrl = transcription.controller(window)
     values: list[int] = []
     ctrl.panel.progress.valueChanged.connect(values.append)
-    seen: list[int] = []  # segments in the study each time the window was told data changed
-    window.data_changed.connect(lambda: seen.append(len(transcripts.list_segments(window.workspace.db, sid))))
+    seen: list[int] = []  # segments in the study each time the window was told this session's segments changed
+    window.changes.changed.connect(lambda changes: changes.touches(Entity.SEGMENTS, session_id=sid) and seen.append(
+        len(transcripts.list_segments(window.workspace.db, sid))))
 
     def fill():
         dialog = QApplication.activeModalWidget()
@@ -89,7 +91,7 @@ def test_transcribe_action_stores_segments_as_they_arrive_and_reaches_100(window
     assert ctrl.panel.progress.value() == 100 and values == sorted(values) and values[-1] == 100
     assert "segment(s) stored" in ctrl.panel.detail.text()
     assert not ctrl.panel.cancel_button.isEnabled()
-    assert seen and seen[-1] == len(segs)
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1] == len(segs), timeout=3000)  # batched: the next turn
     runs = list_runs(window.workspace, sid)
     assert [(r["status"], r["engine"], r["language"]) for r in runs] == [("done", "faster", "en")]
     # the choices are remembered for the next start (e.g. from the live console)

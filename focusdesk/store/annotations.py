@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from focusdesk.core.model import Coding, Marker, Memo
-from focusdesk.store.tx import now_iso
+from focusdesk.store.tx import now_iso, transaction
 
 # --- markers ---------------------------------------------------------------------------------
 
@@ -17,6 +17,14 @@ def add_marker(db: sqlite_utils.Database, m: Marker) -> Marker:
         "tag": m.tag, "note": m.note, "created_at": m.created_at,
     }).last_pk
     return m
+
+
+def restore_marker(db: sqlite_utils.Database, m: Marker) -> None:
+    """Write a deleted marker back with its old id, for undo (later commands may point at it)."""
+    with transaction(db):
+        db.execute("INSERT INTO markers (id, session_id, ms, guide_item_key, tag, note, created_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [m.id, m.session_id, int(m.ms), m.guide_item_key, m.tag, m.note, m.created_at])
 
 
 def update_marker(db: sqlite_utils.Database, m: Marker) -> Marker:

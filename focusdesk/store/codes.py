@@ -34,6 +34,11 @@ def list_codes(db: sqlite_utils.Database) -> list[Code]:
     return out
 
 
+def root_code_ids(db: sqlite_utils.Database) -> list[int]:
+    """Ids of the top-level codes (themes) in frame order."""
+    return [r[0] for r in db.execute("SELECT id FROM codes WHERE parent_id IS NULL ORDER BY position, id")]
+
+
 def add_code(db: sqlite_utils.Database, code: Code) -> Code:
     if db.execute("SELECT 1 FROM codes WHERE name = ? AND parent_id IS ?",
                   [code.name, code.parent_id]).fetchone():

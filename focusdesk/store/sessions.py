@@ -58,6 +58,11 @@ def list_sessions(db: sqlite_utils.Database) -> list[Session]:
     return [_load(db, r) for r in db["sessions"].rows_where(order_by="date, name")]
 
 
+def session_names(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+    """(id, name) per session in list order, for pickers (no members loaded)."""
+    return [(r[0], r[1]) for r in db.execute("SELECT id, name FROM sessions ORDER BY date, name")]
+
+
 def get_session(db: sqlite_utils.Database, session_id: int) -> Session | None:
     rows = list(db["sessions"].rows_where("id = ?", [session_id]))
     return _load(db, rows[0]) if rows else None

@@ -55,6 +55,15 @@ class MergeResult:
     coding_ids: dict[int, list[int]] = field(default_factory=dict)  # removed speaker -> codings
 
 
+def other_speaker_with_label(db: sqlite_utils.Database, session_id: int, label: str,
+                             speaker_id: int) -> int | None:
+    """Id of another speaker of the session already called ``label`` (case-insensitive): a rename
+    onto it is a merge."""
+    row = db.execute("SELECT id FROM speakers WHERE session_id = ? AND label = ? COLLATE NOCASE "
+                     "AND id != ?", [session_id, label.strip(), speaker_id]).fetchone()
+    return row[0] if row else None
+
+
 def rename_speaker(db: sqlite_utils.Database, session_id: int, old: SpeakerRef,
                    new_label: str, merge: bool = True) -> Speaker:
     """Give a speaker a new label across the whole session; returns the resulting speaker.
@@ -70,12 +79,11 @@ def rename_speaker(db: sqlite_utils.Database, session_id: int, old: SpeakerRef,
     sp = resolve_speaker(db, session_id, old)
     if sp.label == new_label:
         return sp
-    existing = db.execute("SELECT id FROM speakers WHERE session_id = ? AND label = ? COLLATE NOCASE "
-                          "AND id != ?", [session_id, new_label, sp.id]).fetchone()
-    if existing:
+    existing = other_speaker_with_label(db, session_id, new_label, sp.id)
+    if existing is not None:
         if not merge:
             raise AlreadyExists(f"There is already a speaker {new_label!r} in this session.")
-        return merge_speakers(db, session_id, [sp.id], existing[0]).target
+        return merge_speakers(db, session_id, [sp.id], existing).target
     with transaction(db):
         db.execute("UPDATE speakers SET label = ? WHERE id = ?", [new_label, sp.id])
     sp.label = new_label
@@ -169,10 +177,24 @@ def add_speaker(db: sqlite_utils.Database, session_id: int, label: str | None = 
 
 def restore_speaker(db: sqlite_utils.Database, sp: Speaker) -> None:
     """Write a speaker back exactly as it was (label and mapping), for undo."""
-    if get_speaker(db, sp.id) is None:
-        db.execute("INSERT INTO speakers (id, session_id, label, participant_id, facilitator_id) "
-                   "VALUES (?, ?, ?, ?, ?)",
-                   [sp.id, sp.session_id, sp.label, sp.participant_id, sp.facilitator_id])
-    else:
-        db.execute("UPDATE speakers SET label = ?, participant_id = ?, facilitator_id = ? WHERE id = ?",
-                   [sp.label, sp.participant_id, sp.facilitator_id, sp.id])
+    with transaction(db):
+        if get_speaker(db, sp.id) is None:
+            db.execute("INSERT INTO speakers (id, session_id, label, participant_id, facilitator_id) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                       [sp.id, sp.session_id, sp.label, sp.participant_id, sp.facilitator_id])
+        else:
+            db.execute("UPDATE speakers SET label = ?, participant_id = ?, facilitator_id = ? WHERE id = ?",
+                       [sp.label, sp.participant_id, sp.facilitator_id, sp.id])
+
+
+def delete_speaker(db: sqlite_utils.Database, speaker_id: int) -> None:
+    """Remove a voice (undo of :func:`add_speaker`); its turns must already point elsewhere."""
+    with transaction(db):
+        db.execute("DELETE FROM speakers WHERE id = ?", [speaker_id])
+
+
+def speakers_with_voice(db: sqlite_utils.Database, session_id: int) -> set[int]:
+    """Ids of the session's speakers that have a stored voice (centroid) to enrol."""
+    return {r[0] for r in db.execute(
+        "SELECT v.speaker_id FROM speaker_voices v JOIN speakers s ON s.id = v.speaker_id "
+        "WHERE s.session_id = ?", [session_id])}

@@ -141,6 +141,16 @@ def get_segment(db: sqlite_utils.Database, segment_id: int) -> Segment | None:
     return seg
 
 
+def segment_span(db: sqlite_utils.Database, segment_id: int) -> tuple[int, int] | None:
+    """(start_ms, end_ms) of one segment without loading its words; None when it is gone."""
+    row = db.execute("SELECT start_ms, end_ms FROM segments WHERE id = ?", [segment_id]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def segment_count(db: sqlite_utils.Database, session_id: int) -> int:
+    return db.execute("SELECT COUNT(*) FROM segments WHERE session_id = ?", [session_id]).fetchone()[0]
+
+
 def clear_transcript(db: sqlite_utils.Database, session_id: int) -> None:
     with transaction(db):
         db.execute("DELETE FROM segments WHERE session_id = ?", [session_id])

@@ -2,7 +2,8 @@
 
 Features plug in through ``focusdesk/ui/features/*.py`` (``install(window)``) and use only the
 public API below: ``workspace``, ``menu(name)``, ``open_view``, ``current_session_id``,
-``session_changed``, ``data_changed``, ``refresh()``, ``status()``.
+``session_changed``, ``changes`` (say what changed with ``changes.notify(Change(...))``; views
+subscribe to ``changes.changed``, see ``focusdesk/core/changes.py``), ``refresh()``, ``status()``.
 """
 
 from __future__ import annotations
@@ -26,25 +27,30 @@ from PySide6.QtWidgets import (
 )
 
 from focusdesk import __version__
+from focusdesk.core.changes import Changes, Entity
 from focusdesk.store.workspace import Workspace, WorkspaceError, open_workspace
 from focusdesk.ui import settings as prefs
+from focusdesk.ui.changes import ChangeHub
 from focusdesk.ui.home import HomeView
 from focusdesk.ui.sidebar import StudySidebar
 
 log = logging.getLogger(__name__)
 
+# What the sidebar lists, and what the Study tab adds (each session's progress).
+SIDEBAR = (Entity.SITES, Entity.PARTICIPANTS, Entity.SESSIONS, Entity.RECORDINGS, Entity.CODES, Entity.GUIDE)
+STUDY_TAB = (*SIDEBAR, Entity.STUDY, Entity.SEGMENTS, Entity.SPEAKERS, Entity.MARKERS, Entity.CODINGS)
 MENUS = ["&File", "&Study", "S&ession", "&Transcript", "&Code", "&Analysis", "E&xport", "&Help"]
 
 
 class MainWindow(QMainWindow):
     session_changed = Signal(object)  # session id or None
-    data_changed = Signal()  # something in the study changed; views refresh
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None):
         super().__init__(parent)
         self.workspace = workspace
         self._session_id: int | None = None
         self._menus: dict[str, QMenu] = {}
+        self.changes = ChangeHub(self)
         self.resize(1280, 800)
         self.sidebar = StudySidebar(self)
         self.tabs = QTabWidget()
@@ -66,7 +72,7 @@ class MainWindow(QMainWindow):
             self._menus[name] = self.menuBar().addMenu(name)
         self._build_core_actions()
         self.sidebar.session_activated.connect(self.set_current_session)
-        self.data_changed.connect(self.refresh)
+        self.changes.changed.connect(self._on_changes)
         self._install_features()
         self._finish_help_menu()
         self.refresh()
@@ -147,6 +153,15 @@ class MainWindow(QMainWindow):
 
     # --- internals ---------------------------------------------------------------------------
 
+    def _on_changes(self, changes: Changes) -> None:
+        """A transcription's segments refresh the Study tab's progress, not the sidebar."""
+        if changes.touches(*SIDEBAR):
+            self.sidebar.reload()
+        if changes.touches(*STUDY_TAB):
+            self.home.reload()
+        if changes.touches(Entity.STUDY, Entity.SESSIONS):
+            self._update_title()
+
     def _update_title(self) -> None:
         from focusdesk.store import sessions, study
 
@@ -222,6 +237,7 @@ class MainWindow(QMainWindow):
         except WorkspaceError as exc:
             QMessageBox.warning(self, "Cannot open study", str(exc))
             return False
+        self.changes.discard()  # about the study being closed
         self.workspace.close()
         self.workspace = ws
         while self.tabs.count() > 1:
@@ -254,5 +270,6 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         prefs.set_value("window/geometry", self.saveGeometry())
+        self.changes.close()
         self.workspace.close()
         super().closeEvent(event)

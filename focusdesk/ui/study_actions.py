@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from focusdesk.audio.media import import_audio_file
 from focusdesk.audio.probe import AudioFileError
+from focusdesk.core.changes import Change, Entity
 from focusdesk.exchange.outline_import import (
     FRAME_SUFFIXES,
     GUIDE_SUFFIXES,
@@ -26,24 +27,25 @@ def edit_study(window) -> bool:
     if not dialog.exec():
         return False
     study.save_study(db, dialog.value(current))
-    window.data_changed.emit()
+    window.changes.notify(Change(Entity.STUDY))
     return True
 
 
-def _retry_on_duplicate(window, dialog, save) -> bool:
+def _retry_on_duplicate(window, dialog, save, change: Change) -> bool:
     while dialog.exec():
         try:
             save(dialog.value())
         except AlreadyExists as exc:
             dialog.show_error(str(exc))
             continue
-        window.data_changed.emit()
+        window.changes.notify(change)
         return True
     return False
 
 
 def add_site(window) -> bool:
-    return _retry_on_duplicate(window, SiteDialog(window), lambda s: study.add_site(window.workspace.db, s))
+    return _retry_on_duplicate(window, SiteDialog(window), lambda s: study.add_site(window.workspace.db, s),
+                               Change(Entity.SITES))
 
 
 def next_participant_code(existing: list[str]) -> str:
@@ -57,14 +59,16 @@ def add_participant(window) -> bool:
     db = window.workspace.db
     code = next_participant_code([p.code for p in study.list_participants(db)])
     dialog = ParticipantDialog(study.list_sites(db), code, window)
-    return _retry_on_duplicate(window, dialog, lambda p: study.add_participant(db, p))
+    return _retry_on_duplicate(window, dialog, lambda p: study.add_participant(db, p),
+                               Change(Entity.PARTICIPANTS))
 
 
 def add_session(window) -> bool:
     db = window.workspace.db
     dialog = SessionDialog(study.list_sites(db), study.list_participants(db), parent=window)
     created = []
-    ok = _retry_on_duplicate(window, dialog, lambda s: created.append(sessions.add_session(db, s)))
+    ok = _retry_on_duplicate(window, dialog, lambda s: created.append(sessions.add_session(db, s)),
+                             Change(Entity.SESSIONS))
     if ok and created:
         window.set_current_session(created[0].id)
     return ok
@@ -79,7 +83,7 @@ def edit_session(window) -> bool:
     if not dialog.exec():
         return False
     sessions.update_session(db, dialog.value(session))
-    window.data_changed.emit()
+    window.changes.notify(Change(Entity.SESSIONS, session.id))
     return True
 
 
@@ -98,7 +102,7 @@ def import_guide(window, path: str | None = None) -> bool:
     except (OSError, ValueError) as exc:
         QMessageBox.warning(window, "Cannot import topic guide", str(exc))
         return False
-    window.data_changed.emit()
+    window.changes.notify(Change(Entity.GUIDE))
     window.status(f"Imported topic guide {g.title!r}: {len(g.sections)} sections")
     return True
 
@@ -114,7 +118,7 @@ def import_frame(window, path: str | None = None) -> bool:
     except (OSError, ValueError) as exc:
         QMessageBox.warning(window, "Cannot import coding frame", str(exc))
         return False
-    window.data_changed.emit()
+    window.changes.notify(Change(Entity.CODES))
     window.status(f"Imported coding frame: {added} new codes")
     return True
 
@@ -136,6 +140,6 @@ def import_audio(window, path: str | None = None) -> bool:
     except AudioFileError as exc:
         QMessageBox.warning(window, "Cannot import audio", str(exc))
         return False
-    window.data_changed.emit()
+    window.changes.notify(Change(Entity.RECORDINGS, session_id))
     window.status(f"Imported {Path(path).name}")
     return True

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from focusdesk.analysis.autocode import AutoHit, apply_hits, find_hits
 from focusdesk.core.timefmt import format_ms
 from focusdesk.store import frame_ops as fo
+from focusdesk.store.sessions import session_names
 from focusdesk.ui.coding.common import colour_icon
 
 
@@ -41,7 +42,7 @@ class AutoCodeDialog(QDialog):
         self.unit.addItem("The whole turn", "turn")
         self.scope = QComboBox()
         self.scope.addItem("All sessions", None)
-        for sid, name in db.execute("SELECT id, name FROM sessions ORDER BY date, name"):
+        for sid, name in session_names(db):
             self.scope.addItem(name, sid)
         if session_id is not None:
             self.scope.setCurrentIndex(max(0, self.scope.findData(session_id)))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from focusdesk.analysis.data import StudyData
 from focusdesk.analysis.framework import FrameworkMatrix, default_themes, framework_matrix, set_summary
 from focusdesk.analysis.matrices import case_variables
+from focusdesk.store.codes import root_code_ids
 from focusdesk.ui.coding.common import colour_icon, heat, text_on
 
 
@@ -85,8 +86,7 @@ class FrameworkView(QWidget):
     def reload(self) -> None:
         self.save_summary()
         if self.themes.currentData() == "roots":
-            themes = [r[0] for r in self.db.execute(
-                "SELECT id FROM codes WHERE parent_id IS NULL ORDER BY position, id")]
+            themes = root_code_ids(self.db)
         else:
             themes = default_themes(self.db)
         where = dict([self.cases.currentData().split("=", 1)]) if self.cases.currentData() else None

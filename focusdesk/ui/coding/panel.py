@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from focusdesk.core.timefmt import format_ms
 from focusdesk.store import coding_ops as co
 from focusdesk.store import frame_ops as fo
-from focusdesk.store.transcripts import speaker_names
+from focusdesk.store.transcripts import segment_span, speaker_names
 from focusdesk.ui.coding.common import colour_icon, editor_session_id
 
 log = logging.getLogger(__name__)
@@ -277,10 +277,10 @@ class CodingPanel(QWidget):
             self.selection_label.setText("Select words in the transcript to code them.")
             getter = getattr(self.editor, "current_segment_id", None)
             seg = getter() if getter else None
-            row = self.db.execute("SELECT start_ms, end_ms FROM segments WHERE id = ?", [seg]).fetchone() if seg else None
-            if row is None:
+            span = segment_span(self.db, seg) if seg else None
+            if span is None:
                 return
-            start, end = row
+            start, end = span
         else:
             start, end, speaker = sel
             who = speaker_names(self.db, sid).get(speaker, "") if speaker else ""

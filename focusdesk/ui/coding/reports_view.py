@@ -24,6 +24,7 @@ from focusdesk.analysis import sections as sec
 from focusdesk.analysis.coverage import topic_coverage
 from focusdesk.analysis.matrices import talk_time
 from focusdesk.core.timefmt import format_ms, parse_time
+from focusdesk.store.sessions import session_names
 from focusdesk.ui.coding.charts import BarChart
 
 SECTION_ID = Qt.ItemDataRole.UserRole
@@ -58,7 +59,7 @@ class CoverageView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self._loading = False
-        for sid, name in self.db.execute("SELECT id, name FROM sessions ORDER BY date, name"):
+        for sid, name in session_names(self.db):
             self.session.addItem(name, sid)
         self.session.currentIndexChanged.connect(lambda *_: self._fill_sections())
         self.reload()

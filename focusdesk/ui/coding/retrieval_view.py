@@ -22,6 +22,7 @@ from focusdesk.analysis.retrieval import Passage, passages
 from focusdesk.analysis.sections import ensure_sections, guide_columns
 from focusdesk.core.timefmt import format_ms
 from focusdesk.store import frame_ops as fo
+from focusdesk.store.study import list_participants
 from focusdesk.ui.coding.common import colour_icon
 
 COLUMNS = ["Speaker", "Site", "Session", "From", "To", "Code", "Text", "Memo"]
@@ -90,8 +91,8 @@ class RetrievalView(QWidget):
             self.code.addItem(colour_icon("#607d8b"), label, key)
         self.who.clear()
         self.who.addItem("Everyone", None)
-        for pid, code in self.db.execute("SELECT id, code FROM participants ORDER BY code"):
-            self.who.addItem(code, pid)
+        for p in list_participants(self.db):
+            self.who.addItem(p.code, p.id)
         self.code.setCurrentIndex(max(0, self.code.findData(keep)))
         self.who.setCurrentIndex(max(0, self.who.findData(keep_who)))
         self.code.blockSignals(False)

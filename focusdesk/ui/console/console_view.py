@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from focusdesk.core.changes import Entity, session_changes
 from focusdesk.core.live import CONSENT_TAG, LiveGuide, consent_script, quick_tags
 from focusdesk.core.model import GuideItemKind, Marker
 from focusdesk.core.timefmt import format_ms
@@ -203,6 +204,8 @@ class LiveConsole(QWidget):
         annotations.add_marker(self.ws.db, marker)
         self._log(marker)
         self.refresh()
+        if self.window_ is not None:
+            self.window_.changes.notify(*session_changes(self.session_id, Entity.MARKERS))
         return marker
 
     def mark_question(self, number: int) -> Marker | None:
@@ -314,7 +317,7 @@ class LiveConsole(QWidget):
     def _after_stop(self, takes: list) -> None:
         """The recording and its markers are on one timeline; offer (or start) transcription."""
         if self.window_ is not None:
-            self.window_.data_changed.emit()
+            self.window_.changes.notify(*session_changes(self.session_id, Entity.RECORDINGS, Entity.MARKERS))
         offer = bool(takes) and transcription_starter() is not None
         self.transcribe_button.setVisible(offer)
         failed = self.recorder.recorder is not None and self.recorder.recorder.error

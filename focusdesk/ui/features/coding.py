@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
+from focusdesk.core.changes import Change, Changes, Entity
 from focusdesk.store import frame_ops as fo
 from focusdesk.ui.coding.autocode_dialog import AutoCodeDialog
 from focusdesk.ui.coding.frame_editor import FrameEditor
@@ -27,6 +28,11 @@ FRAMEWORK_KEY = "analysis:framework"
 COVERAGE_KEY = "analysis:coverage"
 TALK_KEY = "analysis:talk-time"
 VIEW_KEYS = (FRAME_KEY, RETRIEVAL_KEY, MATRIX_KEY, FRAMEWORK_KEY, COVERAGE_KEY, TALK_KEY)
+# What the analysis views (and the frame editor's counts) are computed from.
+ANALYSIS = (Entity.CODES, Entity.CODINGS, Entity.SEGMENTS, Entity.SPEAKERS, Entity.PARTICIPANTS,
+            Entity.SITES, Entity.SESSIONS, Entity.MARKERS, Entity.GUIDE)
+# What the coding panel's "coded here" list shows.
+PANEL = (Entity.CODES, Entity.CODINGS, Entity.SEGMENTS, Entity.SPEAKERS, Entity.PARTICIPANTS)
 
 
 class PinnedKeys(QObject):
@@ -64,11 +70,12 @@ class CodingFeature:
         self.dock.hide()
         self._user_hid = False
         self.dock.visibilityChanged.connect(self._visibility)
-        self.panel.codings_changed.connect(lambda _sid: self._views_stale())
+        self.panel.codings_changed.connect(
+            lambda sid: window.changes.notify(Change(Entity.CODINGS, sid, origin=id(self.panel))))
         self._timer = QTimer(window, singleShot=True, interval=400)
         self._timer.timeout.connect(self.refresh_views)
-        self._quiet = False
-        window.data_changed.connect(self._data_changed)
+        self._skip_frame = False  # the pending refresh is only for the frame editor's own edits
+        window.changes.changed.connect(self._on_changes)
         window.session_changed.connect(lambda _sid: QTimer.singleShot(0, self.follow_editor))
         tabs = getattr(window, "tabs", None)
         if tabs is not None:
@@ -143,7 +150,8 @@ class CodingFeature:
     def open_frame_editor(self) -> FrameEditor:
         def make():
             editor = FrameEditor(self._db)
-            editor.changed.connect(self._frame_changed)
+            editor.changed.connect(lambda: self.window.changes.notify(  # merges and deletes move codings
+                Change(Entity.CODES, origin=id(editor)), Change(Entity.CODINGS, origin=id(editor))))
             return editor
         return self._open(FRAME_KEY, "Coding frame", make)
 
@@ -178,7 +186,7 @@ class CodingFeature:
         dialog = AutoCodeDialog(self._db(), self.window.current_session_id(), self.window)
         dialog.exec()
         if dialog.added:
-            self._after_codings()
+            self.window.changes.notify(Change(Entity.CODINGS))
 
     def play(self, passage) -> None:
         """Open the passage's session in the transcript editor and play the passage."""
@@ -199,37 +207,28 @@ class CodingFeature:
 
     # --- keeping things fresh ------------------------------------------------------------------
 
-    def _after_codings(self) -> None:
-        for i in range(self.window.tabs.count()) if hasattr(self.window, "tabs") else []:
-            widget = self.window.tabs.widget(i)
-            refresh = getattr(widget, "refresh_annotations", None)
-            key = widget.property("view_key") or ""
-            if refresh is not None and str(key).startswith("transcript:"):
-                refresh()
-        self.panel.update_selection()
-        self._views_stale()
-
-    def _frame_changed(self) -> None:
-        self.panel.reload_codes()
-        self._quiet = True
-        try:
-            self.window.data_changed.emit()  # the sidebar shows the frame; editors redraw colours
-        finally:
-            self._quiet = False
-
-    def _data_changed(self) -> None:
-        self.panel.reload_codes()
-        self.panel.update_selection()
-        if not self._quiet:
+    def _on_changes(self, changes: Changes) -> None:
+        """Transcript editors refresh themselves; here the panel and the analysis views."""
+        if changes.touches(Entity.CODES):
+            self.panel.reload_codes()
+        if changes.touches(*PANEL):
+            self.panel.update_selection()
+        relevant = changes.concerning(*ANALYSIS)
+        if relevant:
+            frame = self.window.find_view(FRAME_KEY)
+            own = frame is not None and all(c.origin == id(frame) for c in relevant)
+            self._skip_frame = own and (self._skip_frame or not self._timer.isActive())
             self._views_stale()
 
     def _views_stale(self) -> None:
         self._timer.start()
 
     def refresh_views(self) -> None:
+        """Reload the open analysis views (the frame editor not for its own edits)."""
+        skip_frame, self._skip_frame = self._skip_frame, False
         for key in VIEW_KEYS:
             view = self.window.find_view(key)
-            if view is None or (key == FRAME_KEY and self._quiet):
+            if view is None or (key == FRAME_KEY and skip_frame):
                 continue
             if key == RETRIEVAL_KEY:
                 view.fill_choices()

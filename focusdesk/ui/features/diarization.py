@@ -1,11 +1,12 @@
 """Session menu: "Find speakers…" (diarization in the child-process job runner, with progress
 and cancel) and "Speakers and who they are" (the mapping view), one tab per session keyed
-``speakers:<session id>``. The view's changes are the window's ``data_changed``, so the
-transcript editor and exports show a mapped voice's pseudonym at once.
+``speakers:<session id>``. The view's changes go to the window's change hub as speakers and
+segments of its session, so the transcript editor shows a mapped voice's pseudonym at once.
 """
 
 from __future__ import annotations
 
+from focusdesk.core.changes import Changes, Entity, session_changes
 from focusdesk.store import sessions
 from focusdesk.ui.speakers.view import SpeakersView
 
@@ -20,16 +21,21 @@ def install(window) -> None:
                       needs_session=True)
     window.add_action("Session", "Speakers and &who they are", lambda: open_speakers(window),
                       needs_session=True)
-    window.data_changed.connect(lambda: _reload_all(window))
+    window.changes.changed.connect(lambda changes: _reload_all(window, changes))
 
 
 def _views(window) -> list[SpeakersView]:
     return window.views(SpeakersView)
 
 
-def _reload_all(window) -> None:
+# What a Speakers view shows: voices, their talk time and samples, and the people to map them to.
+SHOWN = (Entity.SPEAKERS, Entity.SEGMENTS, Entity.RECORDINGS, Entity.PARTICIPANTS, Entity.FACILITATORS,
+         Entity.SESSIONS)
+
+
+def _reload_all(window, changes: Changes) -> None:
     for view in _views(window):
-        if view.workspace is window.workspace:
+        if view.workspace is window.workspace and changes.touches(*SHOWN, session_id=view.session_id):
             view.schedule_reload()
 
 
@@ -47,7 +53,8 @@ def open_speakers(window, session_id: int | None = None) -> SpeakersView | None:
     if session is None:
         return None
     view = SpeakersView(window.workspace, session_id)
-    view.changed.connect(window.data_changed.emit)
+    view.changed.connect(lambda: window.changes.notify(
+        *session_changes(session_id, Entity.SPEAKERS, Entity.SEGMENTS, Entity.CODINGS)))
     view.status.connect(window.status)
     view.find_button.clicked.connect(lambda: view.ask_and_start())
     title = f"Speakers — {session.name}"

@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from focusdesk.core.changes import Change, Entity, session_changes
 from focusdesk.exchange.redact import redaction_list, set_redaction_list
+from focusdesk.store.transcripts import segment_count
 from focusdesk.ui.background import run_with_progress
 from focusdesk.ui.export_dialog import ExportDialog
 
@@ -96,7 +98,7 @@ def import_transcript(window, path: str | None = None, replace: bool | None = No
                                               "Transcripts (*.vtt *.srt *.docx *.txt *.md)")
         if not path:
             return
-    has = window.workspace.db.execute("SELECT COUNT(*) FROM segments WHERE session_id = ?", [sid]).fetchone()[0]
+    has = segment_count(window.workspace.db, sid)
     if has and replace is None:
         replace = QMessageBox.question(
             window, "Import transcript", f"This session already has a transcript ({has} segments). "
@@ -108,7 +110,7 @@ def import_transcript(window, path: str | None = None, replace: bool | None = No
             result = run(window.workspace, sid, Path(path), replace=bool(replace))
     except (OSError, ValueError) as exc:
         return _report_error(window, "Import transcript", exc)
-    window.data_changed.emit()
+    window.changes.notify(*session_changes(sid, Entity.SEGMENTS, Entity.SPEAKERS))
     window.status(f"Imported {result.segments} segments ({', '.join(result.speakers)})")
     if result.warnings:
         QMessageBox.information(window, "Import transcript", "\n".join(result.warnings))
@@ -133,8 +135,7 @@ def import_project(window, path: str | None = None) -> None:
         report = run_with_progress(window, "Import project", f"Importing {Path(path).name}…", work)
     except (OSError, ValueError) as exc:
         return _report_error(window, "Import project", exc)
-    window.refresh()
-    window.data_changed.emit()
+    window.changes.notify(*(Change(e) for e in Entity))  # a project brings a bit of everything
     text = report.summary() + ("\n\n" + "\n".join(report.warnings[:20]) if report.warnings else "")
     window.status(report.summary())
     QMessageBox.information(window, "Import project", text)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from focusdesk.core.changes import Change, Entity
 from focusdesk.core.live import DEFAULT_QUICK_TAGS, consent_script, parse_quick_tags, quick_tags
 from focusdesk.store import study
 
@@ -57,7 +58,7 @@ def recover_at_start(window) -> list:
         window.status(f"Checking for interrupted recordings failed: {exc}")
         return []
     if found:
-        window.data_changed.emit()
+        window.changes.notify(Change(Entity.RECORDINGS), Change(Entity.MARKERS))
         box = QMessageBox(QMessageBox.Icon.Information, "Recording recovered",
                           "focusdesk found recording(s) interrupted by a crash and put them back "
                           "into their sessions:\n\n" + "\n".join(f.describe() for f in found),

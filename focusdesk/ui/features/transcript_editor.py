@@ -1,15 +1,16 @@
 """Transcript menu: the transcript editor (one tab per session) and study-wide search.
 
 The editor opens when a session is activated and via Transcript ▸ Open transcript editor, as
-a tab keyed ``transcript:<session id>``. Open editors re-read their session on the window's
-``data_changed`` (cheap when nothing changed, so segments streaming in from a transcription job
-cost little), and every edit made in an editor is announced as ``data_changed``.
+a tab keyed ``transcript:<session id>``. Each open editor hears the window's change batches and
+re-reads only what concerns its session or the coding frame (``TranscriptEditor.on_changes``);
+every edit made in an editor is handed to the window's hub as the changes it made.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
 
+from focusdesk.core.changes import Changes
 from focusdesk.store import sessions
 from focusdesk.store.search import SearchHit
 from focusdesk.ui.transcript.editor import TranscriptEditor
@@ -30,7 +31,7 @@ def install(window) -> None:
     window.menu("Transcript").addSeparator()
     window.add_action("Transcript", "Transcriber &keys and playback…", lambda: edit_keys(window))
     window.session_changed.connect(lambda sid: _on_session(window, sid))
-    window.data_changed.connect(lambda: _reload_all(window))
+    window.changes.changed.connect(lambda changes: _tell_editors(window, changes))
 
 
 def _on_session(window, session_id) -> None:
@@ -42,10 +43,10 @@ def _editors(window) -> list[TranscriptEditor]:
     return window.views(TranscriptEditor)
 
 
-def _reload_all(window) -> None:
+def _tell_editors(window, changes: Changes) -> None:
     for editor in _editors(window):
         if editor.workspace is window.workspace:
-            editor.reload()
+            editor.on_changes(changes)
 
 
 def open_editor(window, session_id: int | None = None) -> TranscriptEditor | None:
@@ -56,13 +57,12 @@ def open_editor(window, session_id: int | None = None) -> TranscriptEditor | Non
     existing = window.find_view(key)
     if isinstance(existing, TranscriptEditor) and existing.workspace is window.workspace:
         window.open_view(existing.property("title") or "Transcript", existing, key=key)
-        existing.reload()
-        return existing
+        return existing  # up to date: it hears every change
     session = sessions.get_session(window.workspace.db, session_id)
     if session is None:
         return None
     editor = TranscriptEditor(window.workspace, session_id)
-    editor.changed.connect(window.data_changed.emit)
+    editor.changed.connect(lambda changes: window.changes.notify(*changes))
     title = f"Transcript — {session.name}"
     editor.setProperty("title", title)
     window.open_view(title, editor, key=key)

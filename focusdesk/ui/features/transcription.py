@@ -3,8 +3,9 @@
 The work runs through :func:`focusdesk.jobs.runner.run_job` in a child process (a crash or an
 out-of-memory kill never takes the window down); a :class:`JobThread` waits on it off the UI
 thread and hands every message back through a queued Qt signal, so the UI thread stores each
-segment as it arrives (the study's database belongs to that thread). ``data_changed`` is emitted
-at most twice a second while segments come in, and open transcript editors reload. A job that
+segment as it arrives (the study's database belongs to that thread). The session's segments are
+announced to the window's change hub at most twice a second while they come in, and that
+session's open transcript editor reloads (others do not). A job that
 was cancelled, crashed or killed resumes after its last stored segment when it is started again.
 
 ``start_transcription(window, session_id)`` is the entry point for other features (the live
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from focusdesk.core.changes import Entity, session_changes
 from focusdesk.jobs.runner import JobCancelled
 from focusdesk.store import sessions, study
 from focusdesk.transcribe.job import WORKER
@@ -40,7 +42,7 @@ from focusdesk.transcribe.types import DEFAULT_MODEL, ENGINES, Settings
 from focusdesk.ui import settings as prefs
 from focusdesk.ui.job_thread import JobThread
 
-REFRESH_MS = 500  # data_changed at most twice a second while segments arrive
+REFRESH_MS = 500  # segment changes announced at most twice a second while segments arrive
 LANGUAGES = [("Detect", ""), ("English", "en"), ("German", "de"), ("French", "fr"),
              ("Spanish", "es"), ("Italian", "it"), ("Dutch", "nl"), ("Portuguese", "pt"),
              ("Polish", "pl"), ("Welsh", "cy")]
@@ -134,7 +136,7 @@ class TranscriptionController(QObject):
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(REFRESH_MS)
-        self._refresh.timeout.connect(window.data_changed.emit)
+        self._refresh.timeout.connect(lambda: self._announce(self.job))
         self._low = 0
         window.installEventFilter(self)
 
@@ -233,9 +235,14 @@ class TranscriptionController(QObject):
         self.last_outcome = kind
         self.panel.ended(text)
         self.window.status(text.splitlines()[0] if text else "", 10000)
-        self.window.data_changed.emit()
+        self._announce(job)
         thread.deleteLater()
         self.finished.emit(kind)
+
+    def _announce(self, job: SessionTranscription | None) -> None:
+        """Tell the views that the job's session has new turns (and maybe new voices)."""
+        if job is not None:
+            self.window.changes.notify(*session_changes(job.session_id, Entity.SEGMENTS, Entity.SPEAKERS))
 
     def _say(self, text: str) -> None:
         self.panel.ended(text)

@@ -3,8 +3,8 @@
 One row per voice (S1, S2, ...): total talk time and share, a short sample from its longest
 turn to play, a combo to map it to a participant (shown by pseudonym from then on) or a
 facilitator, and "Enrol voice" to keep the mapped person's voice so later sessions recognise
-them. Mapping calls ``store.speaker_ops.assign_speaker`` and announces ``changed`` (the window's
-``data_changed``), so the transcript editor and exports show the pseudonym at once.
+them. Mapping calls ``store.speaker_ops.assign_speaker`` and announces ``changed`` (relayed to
+the window's change hub as this session's speakers), so the transcript editor and exports show the pseudonym at once.
 """
 
 from __future__ import annotations
@@ -165,9 +165,7 @@ class SpeakersView(QWidget):
         self.title.setText(f"Speakers of {session.name}{how}")
         self._summary = diarization.summarise(db, self.session_id)
         people = self._people()
-        with_voice = {sid for sid, in db.execute(
-            "SELECT v.speaker_id FROM speaker_voices v JOIN speakers s ON s.id = v.speaker_id "
-            "WHERE s.session_id = ?", [self.session_id])}
+        with_voice = speaker_ops.speakers_with_voice(db, self.session_id)
         key = ([s.speaker.id for s in self._summary], [text for text, _ in people])
         if key != self._key:  # new voices or people: new widgets; otherwise update in place
             self._key = key
@@ -215,7 +213,7 @@ class SpeakersView(QWidget):
             self.table.setCellWidget(row, COL_ENROL, enrol)
 
     def schedule_reload(self) -> None:
-        """Reload after the current event (the window's data_changed may come from a combo of
+        """Reload after the current event (the window's change batch may come from a combo of
         this very view, which a rebuild would delete while it is still emitting)."""
         if not self._reload_pending:
             self._reload_pending = True

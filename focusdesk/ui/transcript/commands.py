@@ -11,11 +11,14 @@ from copy import deepcopy
 
 from PySide6.QtGui import QUndoCommand
 
+from focusdesk.core.changes import Entity
 from focusdesk.core.model import Marker, Segment, Speaker
 from focusdesk.store import annotations, speaker_ops, transcript_ops, transcripts
 
 
 class _Command(QUndoCommand):
+    touches: tuple[Entity, ...] = (Entity.SEGMENTS,)  # what the edit changes, for the other views
+
     def __init__(self, editor, text: str):
         super().__init__(text)
         self.editor = editor
@@ -38,7 +41,7 @@ class _Command(QUndoCommand):
         raise NotImplementedError
 
     def _done(self) -> None:
-        self.editor.after_change()
+        self.editor.after_change(self.touches)
 
 
 class EditTextCommand(_Command):
@@ -104,6 +107,7 @@ class MergeCommand(_Command):
 
 
 class SetSpeakerCommand(_Command):
+    touches = (Entity.SEGMENTS, Entity.SPEAKERS)  # talk time and named-speaker counts move
     def __init__(self, editor, segment_ids: list[int], speaker_id: int | None):
         super().__init__(editor, "Change speaker")
         self.segment_ids, self.speaker_id = segment_ids, speaker_id
@@ -125,6 +129,8 @@ class SetSpeakerCommand(_Command):
 class NewSpeakerCommand(_Command):
     """Add a voice and give it the chosen turns (e.g. the diarizer missed a speaker)."""
 
+    touches = (Entity.SEGMENTS, Entity.SPEAKERS)
+
     def __init__(self, editor, session_id: int, segment_ids: list[int], label: str | None = None):
         super().__init__(editor, "New speaker")
         self.session_id, self.segment_ids, self.label = session_id, segment_ids, label
@@ -143,12 +149,14 @@ class NewSpeakerCommand(_Command):
     def undo(self) -> None:
         for seg in self.before:
             transcript_ops.set_segment_speaker(self.db, seg.id, seg.speaker_id)
-        self.db.execute("DELETE FROM speakers WHERE id = ?", [self.speaker.id])
+        speaker_ops.delete_speaker(self.db, self.speaker.id)
         self._done()
 
 
 class RenameSpeakerCommand(_Command):
     """Relabel a voice across the session; onto an existing label it merges (undoably)."""
+
+    touches = (Entity.SEGMENTS, Entity.SPEAKERS, Entity.CODINGS)  # a merge moves codings too
 
     def __init__(self, editor, session_id: int, speaker_id: int, new_label: str):
         super().__init__(editor, "Rename speaker")
@@ -158,11 +166,10 @@ class RenameSpeakerCommand(_Command):
 
     def _redo(self) -> None:
         self.before = deepcopy(transcripts.get_speaker(self.db, self.speaker_id))
-        row = self.db.execute("SELECT id FROM speakers WHERE session_id = ? AND label = ? COLLATE NOCASE "
-                              "AND id != ?", [self.session_id, self.new_label.strip(), self.speaker_id]).fetchone()
-        if row:
+        existing = speaker_ops.other_speaker_with_label(self.db, self.session_id, self.new_label, self.speaker_id)
+        if existing is not None:
             self.setText("Merge speakers")
-            self.merge = speaker_ops.merge_speakers(self.db, self.session_id, [self.speaker_id], row[0])
+            self.merge = speaker_ops.merge_speakers(self.db, self.session_id, [self.speaker_id], existing)
         else:
             self.merge = None
             speaker_ops.rename_speaker(self.db, self.session_id, self.speaker_id, self.new_label)
@@ -177,6 +184,8 @@ class RenameSpeakerCommand(_Command):
 
 
 class MergeSpeakersCommand(_Command):
+    touches = (Entity.SEGMENTS, Entity.SPEAKERS, Entity.CODINGS)
+
     def __init__(self, editor, session_id: int, source_ids: list[int], target_id: int):
         super().__init__(editor, "Merge speakers")
         self.session_id, self.source_ids, self.target_id = session_id, source_ids, target_id
@@ -192,6 +201,8 @@ class MergeSpeakersCommand(_Command):
 
 
 class AssignSpeakerCommand(_Command):
+    touches = (Entity.SPEAKERS,)
+
     def __init__(self, editor, session_id: int, speaker_id: int, participant_id: int | None,
                  facilitator_id: int | None):
         super().__init__(editor, "Assign speaker")
@@ -210,6 +221,8 @@ class AssignSpeakerCommand(_Command):
 
 
 class AddMarkerCommand(_Command):
+    touches = (Entity.MARKERS,)
+
     def __init__(self, editor, marker: Marker):
         super().__init__(editor, "Insert marker")
         self.marker = marker
@@ -219,9 +232,7 @@ class AddMarkerCommand(_Command):
         if m.id is None:
             annotations.add_marker(self.db, m)
         else:
-            self.db.execute("INSERT INTO markers (id, session_id, ms, guide_item_key, tag, note, created_at) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [m.id, m.session_id, m.ms, m.guide_item_key, m.tag, m.note, m.created_at])
+            annotations.restore_marker(self.db, m)
         self._done()
 
     def undo(self) -> None:

@@ -6,14 +6,16 @@ Public API (used by the window's features, e.g. the coding side panel):
   selected words, plus the speaker id when every selected word lies in one speaker's turns.
 - ``selection_changed``: Qt signal, emitted when the word selection changes.
 - ``current_segment_id() -> int | None``: the turn under the cursor (or being spoken).
-- ``refresh_annotations()``: re-read codings (and code colours) and redraw the margin bars and
-  tints; call it after adding or removing a coding.
+- ``refresh_annotations()``: re-read codings (and code colours and names) and redraw the margin
+  bars and tints; call it after adding or removing a coding.
 - ``add_context_menu_provider(fn)``: ``fn(menu: QMenu, selection)`` may add actions to the
   context menu; ``selection`` is what ``selection_range()`` returns.
 - ``seek(ms)``, ``play_range(start_ms, end_ms)``: move the playhead / play a stretch.
-- ``reload()``: re-read the session if it changed (cheap when nothing did).
-- ``changed``: Qt signal after every edit this editor saved (the feature relays it as the
-  window's ``data_changed``).
+- ``reload()``: re-read the session (incrementally: unchanged turns keep their layout).
+- ``on_changes(changes)``: what the window's change hub delivers; the editor re-reads only what
+  concerns its session (or the frame), and ignores the echo of its own edits.
+- ``changed``: Qt signal after every edit this editor saved, carrying the list of
+  :class:`~focusdesk.core.changes.Change` it made (the feature hands them to the window's hub).
 
 Every edit is a QUndoCommand that writes to the database at once; there is no "save".
 """
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from focusdesk.core.changes import Change, Changes, Entity, session_changes
 from focusdesk.core.model import Marker
 from focusdesk.core.timefmt import format_ms
 from focusdesk.core.word_align import word_spans
@@ -56,7 +59,7 @@ log = logging.getLogger(__name__)
 
 class TranscriptEditor(QWidget):
     selection_changed = Signal()
-    changed = Signal()
+    changed = Signal(object)  # list[Change]
 
     def __init__(self, workspace, session_id: int, parent=None, load_audio: bool = True):
         super().__init__(parent)
@@ -67,7 +70,6 @@ class TranscriptEditor(QWidget):
         self.undo_stack = QUndoStack(self)
         self.follow = True
         self.context_providers: list[Callable] = []
-        self._fingerprint: tuple | None = None
         self.peaks_loader = PeaksLoader(self)
         self.destroyed.connect(lambda *_a, ev=self.peaks_loader.cancel: ev.set())
         self._last_label_s = -1
@@ -169,7 +171,6 @@ class TranscriptEditor(QWidget):
 
     def refresh_annotations(self) -> None:
         self.model.reload_codings()
-        self._fingerprint = self.model.fingerprint()
         self.view.viewport().update()
 
     def add_context_menu_provider(self, fn: Callable) -> None:
@@ -228,19 +229,32 @@ class TranscriptEditor(QWidget):
 
     # --- loading ---------------------------------------------------------------------------
 
-    def reload(self, force: bool = False) -> None:
-        """Re-read the session when it changed (a running transcription adds segments).
+    # What the editor shows, by what a change must concern to re-read it.
+    SESSION_CONTENT = (Entity.SEGMENTS, Entity.SPEAKERS, Entity.MARKERS, Entity.RECORDINGS)
+    SPEAKER_NAMES = (Entity.PARTICIPANTS, Entity.FACILITATORS, Entity.GUIDE)  # names, guide headings
 
-        While a turn is being edited an outside change waits until the edit is closed: a
-        model reset would drop the inline editor and the words being typed."""
-        fp = self.model.fingerprint()
-        if not force and fp == self._fingerprint:
+    def on_changes(self, changes: Changes) -> None:
+        """Re-read what a batch of changes touched: the session's turns, speakers and markers
+        (incrementally), or only the codings and code colours and names."""
+        if self._shut_down:
             return
+        mine = [c for c in changes.concerning(*self.SESSION_CONTENT, *self.SPEAKER_NAMES, Entity.CODINGS,
+                                              Entity.CODES, session_id=self.session_id)
+                if c.origin != id(self)]  # this editor already shows its own edits
+        if any(c.entity in self.SESSION_CONTENT or c.entity in self.SPEAKER_NAMES for c in mine):
+            self.reload()
+        elif mine:
+            self.refresh_annotations()
+
+    def reload(self, force: bool = False) -> None:
+        """Re-read the session (a running transcription adds segments).
+
+        While a turn is being edited an outside change waits until the edit is closed (unless
+        ``force``): a model reset would drop the inline editor and the words being typed."""
         if not force and self.view.is_editing():
             self._reload_pending = True
             return
         self._reload_pending = False
-        self._fingerprint = fp
         current = self.current_segment_id()
         scroll = self.view.verticalScrollBar().value()
         editing = self.view.is_editing()
@@ -268,10 +282,11 @@ class TranscriptEditor(QWidget):
         if self._reload_pending and not self.view.is_editing():
             self.reload()
 
-    def after_change(self) -> None:
+    def after_change(self, touched: tuple[Entity, ...] = (Entity.SEGMENTS,)) -> None:
         """Called by every undo command after it wrote to the database."""
         self.reload(force=True)
-        self.changed.emit()
+        changes: list[Change] = session_changes(self.session_id, *touched, origin=id(self))
+        self.changed.emit(changes)
 
     def _load_peaks(self, tracks: list[Track]) -> None:
         self.peaks_loader.ready.connect(self.waveform.set_peaks)

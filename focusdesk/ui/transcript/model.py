@@ -152,18 +152,6 @@ class TranscriptModel(QAbstractListModel):
         self._starts = [s.start_ms for s in self.segments]
         self._coding_cache.clear()
 
-    def fingerprint(self) -> tuple:
-        """Cheap summary of what the view shows; when it is unchanged a reload is skipped."""
-        return tuple(self.db.execute(
-            "SELECT (SELECT COUNT(*) || ':' || IFNULL(MAX(id), 0) || ':' || IFNULL(SUM(length(text)), 0) "
-            "|| ':' || IFNULL(SUM(start_ms + end_ms + IFNULL(speaker_id, 0)), 0) FROM segments WHERE session_id = ?1), "
-            "(SELECT COUNT(*) || ':' || IFNULL(SUM(ms), 0) || ':' || IFNULL(MAX(id), 0) FROM markers WHERE session_id = ?1), "
-            "(SELECT COUNT(*) || ':' || IFNULL(MAX(id), 0) || ':' || IFNULL(SUM(start_ms + end_ms + code_id), 0) "
-            "FROM codings WHERE session_id = ?1), "
-            "(SELECT group_concat(id || label || IFNULL(participant_id, '') || IFNULL(facilitator_id, '')) "
-            "FROM speakers WHERE session_id = ?1), (SELECT COUNT(*) || IFNULL(MAX(id), 0) FROM codes)",
-            [self.session_id]).fetchone())
-
     # --- lookups ---------------------------------------------------------------------------
 
     def speaker_name(self, speaker_id: int | None) -> str:
@@ -232,6 +220,10 @@ class TranscriptModel(QAbstractListModel):
         if seg.words and pos[1] < len(seg.words) and seg.words[pos[1]].probability is not None:
             p = seg.words[pos[1]].probability
             text += f"  ·  confidence {p:.0%}" + ("  (check this word)" if p < LOW_CONFIDENCE else "")
+        coded = dict.fromkeys(self.code_names.get(c.code_id, "?") for c in self.codings_for(pos[0])
+                              if c.start_ms < end and c.end_ms > start)
+        if coded:
+            text += "\ncoded: " + ", ".join(coded)
         return text
 
     def codings_for(self, order: int) -> list[Coding]:
