@@ -10,13 +10,13 @@ import argparse
 import importlib
 import logging
 import pkgutil
-import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from focusdesk import __version__
-from focusdesk.store.workspace import Workspace, WorkspaceError, default_workspace, open_workspace
+from focusdesk.core.errors import translate
+from focusdesk.store.workspace import Workspace, default_workspace, open_workspace
 
 
 class Context:
@@ -71,15 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = Context(args.workspace)
     try:
         result = args.func(args, ctx)
-    except (WorkspaceError, LookupError, ValueError, OSError) as exc:
-        message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
-        print(f"focusdesk: {message}", file=sys.stderr)
-        return 2
-    except sqlite3.OperationalError as exc:
-        if "full" not in str(exc) and "disk I/O" not in str(exc):
+    except Exception as exc:
+        known = translate(exc)  # the window shows the same words (focusdesk/core/errors.py)
+        if known is not None:
+            message = known.text
+        elif isinstance(exc, (LookupError, ValueError, OSError)):  # commands say "no session named X" so
+            message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
+        else:
             raise
-        print(f"focusdesk: the study could not be written: the disk is full ({exc}). What was "
-              "stored before is kept; free some space and run the command again.", file=sys.stderr)
+        print(f"focusdesk: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("focusdesk: interrupted", file=sys.stderr)

@@ -25,6 +25,7 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.delenv("FOCUSDESK_WORKSPACE", raising=False)
+    monkeypatch.setenv("FOCUSDESK_LOG_DIR", str(home / "log"))  # the window's error log
     # Model caches are expensive to rebuild; share one per test run unless a test overrides it.
     monkeypatch.setenv("FOCUSDESK_CACHE", str(tmp_path_factory.getbasetemp() / "model-cache"))
 

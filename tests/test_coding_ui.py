@@ -26,6 +26,8 @@ from focusdesk.ui.main_window import MainWindow
 
 
 class StandIn(QWidget):
+    """A CodableEditor (focusdesk/ui/interfaces.py) without the transcript editor's weight."""
+
     selection_changed = Signal()
 
     def __init__(self, session_id: int):
@@ -36,6 +38,7 @@ class StandIn(QWidget):
         self.refreshed = 0
         self.providers = []
         self.played = []
+        self.view = self  # the widget that takes the keys (CodableEditor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def select(self, start, end, speaker=None):

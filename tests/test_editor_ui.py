@@ -531,7 +531,7 @@ def test_segments_arriving_during_an_edit_wait_for_it(qtbot, editor, session):
     sp = transcripts.ensure_speaker(ws.db, s.id, "S1")
     transcripts.add_segment(ws.db, Segment(session_id=s.id, start_ms=40_000, end_ms=41_000, text="late words",
                                            speaker_id=sp.id, words=[Word(40_000, 41_000, "late")]))
-    editor.reload()  # what the window's data_changed does while a transcription job runs
+    editor.reload()  # what a segments change event does while a transcription job runs
     assert editor.view.is_editing() and ed.toPlainText().endswith("tonight")
     assert len(editor.model.segments) == 5
     qtbot.keyClick(ed, Qt.Key.Key_Return)

@@ -15,7 +15,7 @@ from focusdesk.audio.capture import refresh_devices
 from focusdesk.audio.wavjournal import GrowingWav, Journal, JournalLock
 from focusdesk.core.model import Recording
 from focusdesk.store import annotations, study, transcripts
-from focusdesk.ui.console.console_view import LiveConsole, transcription_starter
+from focusdesk.ui.console.console_view import LiveConsole
 
 SESSION = "Focus group 1"
 
@@ -156,7 +156,7 @@ def test_pause_is_a_gap_on_the_session_timeline(qtbot, console, seeded):
     assert view.recorder.state == "stopped" and not view.recorder.stop_button.isEnabled()
     assert "Saved" in view.recorder.message.text()
     assert view.recorder.dropped_label.text() == "Dropped blocks: 0"
-    assert view.transcribe_button.isVisibleTo(view) == (transcription_starter() is not None)
+    assert not view.transcribe_button.isVisibleTo(view)  # no transcription handed to it: not offered
 
 
 def test_device_choice_is_remembered_and_levels_show(seeded, audio, qtbot):
@@ -256,20 +256,15 @@ def test_telephone_call_on_a_monitor_source_shows_both_sides(seeded, audio, qtbo
     assert abs(dominant_frequency(data[-rate:, 1], rate) - 1000) < 3
 
 
-def test_transcription_starts_when_stopped_if_asked(seeded, audio, qtbot, monkeypatch):
-    """The console hands the session to the transcription feature's ``start_transcription``."""
-    import sys
-    import types
-
+def test_transcription_starts_when_stopped_if_asked(seeded, audio, qtbot):
+    """The console hands the session to the ``start_transcription`` it was given."""
     from focusdesk.ui.main_window import MainWindow
 
     calls = []
-    feature = types.ModuleType("focusdesk.ui.features.transcription")
-    feature.start_transcription = lambda window, session_id: calls.append(session_id) or True
-    monkeypatch.setitem(sys.modules, "focusdesk.ui.features.transcription", feature)
     window = MainWindow(seeded)
     qtbot.addWidget(window)
-    view = LiveConsole(seeded, sid_of(seeded), window=window)
+    view = LiveConsole(seeded, sid_of(seeded), window=window,
+                       start_transcription=lambda session_id: calls.append(session_id) or True)
     qtbot.addWidget(view)
     assert view.transcribe_after.isEnabled()
     view.transcribe_after.setChecked(True)
@@ -279,8 +274,7 @@ def test_transcription_starts_when_stopped_if_asked(seeded, audio, qtbot, monkey
     assert "Transcription started" in view.recorder.message.text()
     assert not view.transcribe_button.isVisibleTo(view)
 
-    monkeypatch.setitem(sys.modules, "focusdesk.ui.features.transcription", None)  # not installed
-    later = LiveConsole(seeded, sid_of(seeded), window=window)
+    later = LiveConsole(seeded, sid_of(seeded), window=window)  # none given: not offered
     qtbot.addWidget(later)
     assert not later.transcribe_after.isEnabled() and not later.transcribe_after.isChecked()
     record_until(qtbot, later, 300)
@@ -340,13 +334,14 @@ def test_no_input_device_says_what_to_do(seeded, qtbot, other_server, tmp_path):
 
 
 def test_stop_hands_the_recording_to_the_real_transcription_job(seeded, audio, qtbot):
-    """No stand-in: stopping with the option on runs the real transcription job on the new file."""
+    """No stand-in: the console the Session menu opens, stopped with the option on, runs the real
+    transcription job on the new file."""
+    from focusdesk.ui.features.live_console import open_console
     from focusdesk.ui.main_window import MainWindow
 
     window = MainWindow(seeded)
     qtbot.addWidget(window)
-    view = LiveConsole(seeded, sid_of(seeded), window=window)
-    qtbot.addWidget(view)
+    view = open_console(window, sid_of(seeded))
     view.transcribe_after.setChecked(True)
     record_until(qtbot, view, 1500)
     qtbot.mouseClick(view.recorder.stop_button, Qt.MouseButton.LeftButton)

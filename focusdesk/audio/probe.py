@@ -6,9 +6,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from focusdesk.core.errors import UserError
 
-class AudioFileError(ValueError):
+
+class AudioFileError(UserError, ValueError):
     """The file cannot be used as audio; the message says why and what to do."""
+
+    title = "Cannot use this audio"
 
 
 @dataclass

@@ -15,10 +15,15 @@ from pathlib import Path
 
 import yaml
 
+from focusdesk.core.errors import UserError
 from focusdesk.core.model import GuideItem, GuideItemKind, TopicGuide
 
 
-class OutlineError(ValueError):
+class OutlineError(UserError, ValueError):
+    """A topic guide or coding frame file that cannot be read as one; the message says where."""
+
+    title = "Cannot read the file"
+
     def __init__(self, source: str, line: int | None, message: str):
         where = f"{source}:{line}" if line else source
         super().__init__(f"{where}: {message}")

@@ -22,9 +22,13 @@ def _load(db: sqlite_utils.Database, row: dict) -> Session:
     )
 
 
+def _check_name_free(db: sqlite_utils.Database, name: str, own_id: int | None = None) -> None:
+    if db.execute("SELECT 1 FROM sessions WHERE name = ? AND id IS NOT ?", [name, own_id]).fetchone():
+        raise AlreadyExists(f"There is already a session called {name!r}; choose another name.")
+
+
 def add_session(db: sqlite_utils.Database, s: Session) -> Session:
-    if db.execute("SELECT 1 FROM sessions WHERE name = ?", [s.name]).fetchone():
-        raise AlreadyExists(f"There is already a session called {s.name!r}; choose another name.")
+    _check_name_free(db, s.name)
     s.created_at = s.created_at or now_iso()
     with transaction(db):
         s.id = db["sessions"].insert({
@@ -36,6 +40,7 @@ def add_session(db: sqlite_utils.Database, s: Session) -> Session:
 
 
 def update_session(db: sqlite_utils.Database, s: Session) -> Session:
+    _check_name_free(db, s.name, s.id)
     with transaction(db):
         db["sessions"].update(s.id, {
             "name": s.name, "kind": SessionKind(s.kind).value, "site_id": s.site_id,

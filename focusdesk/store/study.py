@@ -6,6 +6,7 @@ import json
 
 import sqlite_utils
 
+from focusdesk.core.errors import DuplicateError
 from focusdesk.core.model import Facilitator, Participant, Site, Study
 from focusdesk.store.tx import now_iso, transaction
 
@@ -14,8 +15,8 @@ class NotFound(LookupError):
     """A named thing does not exist; the message names it and says how to list what does."""
 
 
-class AlreadyExists(ValueError):
-    pass
+class AlreadyExists(DuplicateError):
+    """A site, participant, session, code or speaker name that is taken (a ValueError too)."""
 
 
 def get_study(db: sqlite_utils.Database) -> Study | None:

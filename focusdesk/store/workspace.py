@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 from filelock import ReadWriteLock, Timeout
 
+from focusdesk.core.errors import UserError, disk_full_text
 from focusdesk.store.schema import LATEST, MIGRATIONS
 
 DB_NAME = "focusdesk.sqlite"
@@ -24,8 +25,16 @@ MEDIA_DIR = "sessions"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(UserError):
     """A problem with the study folder that the user can act on; the message says how."""
+
+    title = "Cannot open the study"
+
+
+class StudyLockedError(WorkspaceError):
+    """The study is open in another focusdesk window (its lock is taken)."""
+
+    title = "Study open in another window"
 
 
 def default_workspace() -> Path:
@@ -129,8 +138,7 @@ def disk_full_message(root: Path) -> str | None:
         return None
     if free >= MIN_FREE_BYTES:
         return None
-    return (f"The disk holding the study folder {root} is full ({free // 1024} KB free). Free some "
-            "space, then try again; nothing in the study was changed.")
+    return disk_full_text(f"the study folder {root}", free)
 
 
 def _raise_if_disk_full(root: Path, exc: sqlite3.DatabaseError) -> None:
@@ -152,7 +160,7 @@ def _take_lock(root: Path, exclusive: bool) -> ReadWriteLock:
             lock.acquire_read()
     except Timeout:
         lock.close()
-        raise WorkspaceError(
+        raise StudyLockedError(
             f"The study in {root} is already open in another focusdesk window. Switch to that "
             "window, or close it and try again."
         ) from None

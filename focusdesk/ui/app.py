@@ -27,7 +27,10 @@ def run_app(workspace: Path | None = None) -> int:
               "or with 'xvfb-run focusdesk' on a server.", file=sys.stderr)
         return 2
     app = make_app()
+    from focusdesk.ui.errors import install_hooks
     from focusdesk.ui.main_window import MainWindow
+
+    install_hooks()  # what no slot caught: one message, and the log (focusdesk/ui/errors.py)
 
     # Always the chosen or default workspace, so a command line means the same thing every time;
     # earlier studies are one click away under File > Open recent.

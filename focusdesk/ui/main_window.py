@@ -1,16 +1,17 @@
 """The main window: study sidebar, tabbed views, menus, status bar.
 
-Features plug in through ``focusdesk/ui/features/*.py`` (``install(window)``) and use only the
-public API below: ``workspace``, ``menu(name)``, ``open_view``, ``current_session_id``,
-``session_changed``, ``changes`` (say what changed with ``changes.notify(Change(...))``; views
-subscribe to ``changes.changed``, see ``focusdesk/core/changes.py``), ``refresh()``, ``status()``.
+Features plug in through ``focusdesk/ui/features/*.py`` (``install(window)``), installed in
+workflow order from ``FEATURES``, and use only the public API below: ``workspace``, ``menu(name)``,
+``add_action`` (every action runs through ``ui/errors.guarded``), ``open_view``,
+``current_session_id``, ``session_changed``, ``changes`` (say what changed with
+``changes.notify(Change(...))``; views subscribe to ``changes.changed``, see
+``focusdesk/core/changes.py``), ``refresh()``, ``status()``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -31,7 +32,17 @@ from focusdesk.core.changes import Changes, Entity
 from focusdesk.store.workspace import Workspace, WorkspaceError, open_workspace
 from focusdesk.ui import settings as prefs
 from focusdesk.ui.changes import ChangeHub
+from focusdesk.ui.errors import guarded, report_problem
+from focusdesk.ui.features import (
+    coding,
+    diarization,
+    export,
+    live_console,
+    transcript_editor,
+    transcription,
+)
 from focusdesk.ui.home import HomeView
+from focusdesk.ui.interfaces import ClosableView
 from focusdesk.ui.sidebar import StudySidebar
 
 log = logging.getLogger(__name__)
@@ -40,6 +51,23 @@ log = logging.getLogger(__name__)
 SIDEBAR = (Entity.SITES, Entity.PARTICIPANTS, Entity.SESSIONS, Entity.RECORDINGS, Entity.CODES, Entity.GUIDE)
 STUDY_TAB = (*SIDEBAR, Entity.STUDY, Entity.SEGMENTS, Entity.SPEAKERS, Entity.MARKERS, Entity.CODINGS)
 MENUS = ["&File", "&Study", "S&ession", "&Transcript", "&Code", "&Analysis", "E&xport", "&Help"]
+
+
+def _import_audio_step(window: MainWindow) -> None:
+    """Audio recorded elsewhere comes in where recording would: File menu and Session menu."""
+    window.menu("Session").addAction(window.import_audio_action)
+
+
+# The workflow, in order: each step adds its actions to the menus, so menus read in this order.
+FEATURES: tuple[Callable[[MainWindow], None], ...] = (
+    live_console.install,       # record (and tag) a session
+    _import_audio_step,         # or import its audio
+    transcription.install,      # transcribe
+    diarization.install,        # find speakers, name them
+    transcript_editor.install,  # edit the transcript
+    coding.install,             # code, analyse
+    export.install,             # export
+)
 
 
 class MainWindow(QMainWindow):
@@ -98,7 +126,8 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda _=False: slot())
+        safe = guarded(slot, self)  # one error path: a message to act on, and the log
+        action.triggered.connect(lambda _=False: safe())
         action.setProperty("needs_session", needs_session)
         action.setEnabled(not needs_session or self._session_id is not None)
         self.menu(menu).addAction(action)
@@ -172,13 +201,8 @@ class MainWindow(QMainWindow):
         self._status_label.setText(str(self.workspace.root))
 
     def _install_features(self) -> None:
-        import focusdesk.ui.features as features
-
-        for info in sorted(pkgutil.iter_modules(features.__path__), key=lambda m: m.name):
-            module = importlib.import_module(f"focusdesk.ui.features.{info.name}")
-            install = getattr(module, "install", None)
-            if install is not None:
-                install(self)
+        for install in FEATURES:
+            install(self)
 
     def _build_core_actions(self) -> None:
         from focusdesk.ui import study_actions as sa
@@ -188,8 +212,9 @@ class MainWindow(QMainWindow):
         self.recent_menu = self.menu("File").addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.menu("File").addSeparator()
-        self.add_action("File", "&Import audio into session…", lambda: sa.import_audio(self), "Ctrl+I",
-                        needs_session=True)
+        self.import_audio_action = self.add_action(
+            "File", "&Import audio into session…", lambda: sa.import_audio(self), "Ctrl+I",
+            needs_session=True)
         self.menu("File").addSeparator()
         quit_action = self.add_action("File", "&Quit", self.close, QKeySequence.StandardKey.Quit)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -204,6 +229,7 @@ class MainWindow(QMainWindow):
 
     def _finish_help_menu(self) -> None:
         self.menu("Help").addSeparator()
+        self.add_action("Help", "&Report a problem…", self.report_problem)
         about = self.add_action("Help", "&About focusdesk", self._about)
         about.setMenuRole(QAction.MenuRole.AboutRole)
 
@@ -214,6 +240,10 @@ class MainWindow(QMainWindow):
             "and interviews. Everything stays on this computer: transcription runs locally with "
             "Whisper, and focusdesk opens no network connection unless you ask for a model "
             f"download.</p><p>Study folder: {self.workspace.root}</p>")
+
+    def report_problem(self) -> None:
+        report_problem()
+        self.status("Opened the log folder; version and system details are on the clipboard.", 10000)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -257,16 +287,15 @@ class MainWindow(QMainWindow):
         if index == 0:
             return
         widget = self.tabs.widget(index)
-        closer = getattr(widget, "can_close", None)
-        if closer is not None and not closer():
+        if isinstance(widget, ClosableView) and not widget.can_close():
             return
         self.tabs.removeTab(index)
         widget.deleteLater()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         for i in range(self.tabs.count()):
-            closer = getattr(self.tabs.widget(i), "can_close", None)
-            if closer is not None and not closer():
+            widget = self.tabs.widget(i)
+            if isinstance(widget, ClosableView) and not widget.can_close():
                 event.ignore()
                 return
         prefs.set_value("window/geometry", self.saveGeometry())

@@ -80,11 +80,9 @@ def edit_session(window) -> bool:
     if session is None:
         return False
     dialog = SessionDialog(study.list_sites(db), study.list_participants(db), session, window)
-    if not dialog.exec():
-        return False
-    sessions.update_session(db, dialog.value(session))
-    window.changes.notify(Change(Entity.SESSIONS, session.id))
-    return True
+    # a taken name keeps the dialog open with the reason, as when adding a session
+    return _retry_on_duplicate(window, dialog, lambda _v: sessions.update_session(db, dialog.value(session)),
+                               Change(Entity.SESSIONS, session.id))
 
 
 def _filter(label: str, suffixes: tuple[str, ...]) -> str:

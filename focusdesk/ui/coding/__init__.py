@@ -2,5 +2,5 @@
 
 They talk to the transcript editor only through its small public interface (selection_range,
 selection_changed, current_segment_id, refresh_annotations, add_context_menu_provider, seek,
-play_range), looked up with getattr so that either side can change without breaking the other.
+play_range), typed as ``ui/interfaces.CodableEditor`` so a rename on either side fails in the tests.
 """

@@ -26,18 +26,3 @@ def heat(value: float, maximum: float, colour: str = "#1565c0") -> QColor:
 def text_on(bg: QColor) -> QColor:
     return QColor("#000000") if bg.lightness() > 140 else QColor("#ffffff")
 
-
-def editor_session_id(editor) -> int | None:
-    """The session a transcript editor shows: its ``session_id`` or its view key."""
-    sid = getattr(editor, "session_id", None)
-    if callable(sid):
-        sid = sid()
-    if isinstance(sid, int):
-        return sid
-    key = editor.property("view_key") if hasattr(editor, "property") else None
-    if isinstance(key, str) and key.startswith("transcript:"):
-        try:
-            return int(key.split(":", 1)[1])
-        except ValueError:
-            return None
-    return None

@@ -28,7 +28,8 @@ from focusdesk.core.timefmt import format_ms
 from focusdesk.store import coding_ops as co
 from focusdesk.store import frame_ops as fo
 from focusdesk.store.transcripts import segment_span, speaker_names
-from focusdesk.ui.coding.common import colour_icon, editor_session_id
+from focusdesk.ui.coding.common import colour_icon
+from focusdesk.ui.interfaces import CodableEditor
 
 log = logging.getLogger(__name__)
 CODE_ID = Qt.ItemDataRole.UserRole
@@ -48,7 +49,7 @@ class CodingPanel(QWidget):
         """``db_source`` returns the current sqlite-utils Database (the window's may change)."""
         super().__init__(parent)
         self._db_source = db_source
-        self.editor = None
+        self.editor: CodableEditor | None = None
         self._providers_added: set[int] = set()
         self.setObjectName("codingPanel")
         self.selection_label = QLabel("Select words in a transcript to code them.")
@@ -103,33 +104,27 @@ class CodingPanel(QWidget):
         return self._db_source()
 
     def session_id(self) -> int | None:
-        return editor_session_id(self.editor) if self.editor is not None else None
+        return self.editor.session_id if self.editor is not None else None
 
-    def attach(self, editor) -> None:
+    def attach(self, editor: CodableEditor | None) -> None:
         """Follow a transcript editor (or None)."""
         if editor is self.editor:
             return
         if self.editor is not None:
-            signal = getattr(self.editor, "selection_changed", None)
-            if signal is not None:
-                try:
-                    signal.disconnect(self.update_selection)
-                except (RuntimeError, TypeError):
-                    pass
+            try:
+                self.editor.selection_changed.disconnect(self.update_selection)
+            except (RuntimeError, TypeError):
+                pass
         self.editor = editor
         if editor is not None:
-            signal = getattr(editor, "selection_changed", None)
-            if signal is not None:
-                signal.connect(self.update_selection)
-            adder = getattr(editor, "add_context_menu_provider", None)
-            if adder is not None and id(editor) not in self._providers_added:
-                adder(self.fill_context_menu)
+            editor.selection_changed.connect(self.update_selection)
+            if id(editor) not in self._providers_added:
+                editor.add_context_menu_provider(self.fill_context_menu)
                 self._providers_added.add(id(editor))
         self.update_selection()
 
     def selection(self) -> tuple[int, int, int | None] | None:
-        getter = getattr(self.editor, "selection_range", None) if self.editor is not None else None
-        sel = getter() if getter else None
+        sel = self.editor.selection_range() if self.editor is not None else None
         if not sel:
             return None
         start, end, *rest = sel
@@ -213,8 +208,7 @@ class CodingPanel(QWidget):
         return self.apply_codes([code])
 
     def code_turn(self, code_ids: list[int]) -> list:
-        getter = getattr(self.editor, "current_segment_id", None) if self.editor is not None else None
-        seg = getter() if getter else None
+        seg = self.editor.current_segment_id() if self.editor is not None else None
         if seg is None or not code_ids:
             self._hint("Put the cursor in a turn and choose a code to code the whole turn.")
             return []
@@ -249,14 +243,12 @@ class CodingPanel(QWidget):
 
     def _play_coding(self, coding_id: int) -> None:
         c = co.get_coding(self.db, coding_id)
-        play = getattr(self.editor, "play_range", None)
-        if play is not None:
-            play(c.start_ms, c.end_ms)
+        if self.editor is not None:
+            self.editor.play_range(c.start_ms, c.end_ms)
 
     def _changed(self, session_id: int) -> None:
-        refresh = getattr(self.editor, "refresh_annotations", None) if self.editor is not None else None
-        if refresh is not None:
-            refresh()
+        if self.editor is not None:
+            self.editor.refresh_annotations()
         self.update_selection()
         self.codings_changed.emit(session_id)
 
@@ -275,8 +267,7 @@ class CodingPanel(QWidget):
             return
         if sel is None:
             self.selection_label.setText("Select words in the transcript to code them.")
-            getter = getattr(self.editor, "current_segment_id", None)
-            seg = getter() if getter else None
+            seg = self.editor.current_segment_id()
             span = segment_span(self.db, seg) if seg else None
             if span is None:
                 return

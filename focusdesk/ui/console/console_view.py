@@ -8,7 +8,6 @@ Every marker is written to the database the moment it is made.
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from PySide6.QtCore import Qt, QTimer
@@ -36,25 +35,22 @@ from focusdesk.store import annotations, guide, sessions, study
 from focusdesk.ui import settings as prefs
 from focusdesk.ui.console.pacing import PacingBar
 from focusdesk.ui.console.recorder_panel import RecorderPanel
+from focusdesk.ui.interfaces import StartTranscription
 
 log = logging.getLogger(__name__)
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 
 
-def transcription_starter():
-    """``start_transcription(window, session_id)`` if the transcription feature is installed."""
-    try:
-        module = importlib.import_module("focusdesk.ui.features.transcription")
-    except Exception:  # noqa: BLE001 (missing or broken: the option is simply not offered)
-        return None
-    return getattr(module, "start_transcription", None)
-
-
 class LiveConsole(QWidget):
-    def __init__(self, ws, session_id: int, window=None, parent=None):
+    """``start_transcription`` (from the window's transcription feature) enables "Transcribe
+    now" and "Start transcription when I stop"; without it they are not offered."""
+
+    def __init__(self, ws, session_id: int, window=None, parent=None,
+                 start_transcription: StartTranscription | None = None):
         super().__init__(parent)
         self.ws, self.session_id, self.window_ = ws, session_id, window
+        self.start_transcription = start_transcription
         self.session = sessions.get_session(ws.db, session_id)
         settings = (study.get_study(ws.db).settings if study.get_study(ws.db) else {})
         self.guide = guide.load_guide(ws.db)
@@ -121,7 +117,7 @@ class LiveConsole(QWidget):
         self.transcribe_button.hide()
         self.transcribe_after = QCheckBox("Start transcription when I stop")
         self.transcribe_after.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        if transcription_starter() is None:
+        if start_transcription is None:
             self.transcribe_after.setEnabled(False)
             self.transcribe_after.setToolTip("Transcription is not available in this installation.")
         else:
@@ -318,7 +314,7 @@ class LiveConsole(QWidget):
         """The recording and its markers are on one timeline; offer (or start) transcription."""
         if self.window_ is not None:
             self.window_.changes.notify(*session_changes(self.session_id, Entity.RECORDINGS, Entity.MARKERS))
-        offer = bool(takes) and transcription_starter() is not None
+        offer = bool(takes) and self.start_transcription is not None
         self.transcribe_button.setVisible(offer)
         failed = self.recorder.recorder is not None and self.recorder.recorder.error
         if offer and self.transcribe_after.isChecked() and not failed:
@@ -326,11 +322,10 @@ class LiveConsole(QWidget):
 
     def _transcribe(self) -> bool:
         """Hand the session to the transcription feature (its job runner); False if it could not."""
-        start = transcription_starter()
-        if start is None or self.window_ is None:
+        if self.start_transcription is None:
             return False
         try:
-            started = bool(start(self.window_, self.session_id))
+            started = bool(self.start_transcription(self.session_id))
         except Exception as exc:  # noqa: BLE001 (the recording is safe; say why and carry on)
             log.warning("starting transcription failed: %s", type(exc).__name__)
             self.recorder.show_message(f"Transcription could not start: {exc}", error=True)

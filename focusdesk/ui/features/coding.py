@@ -20,6 +20,8 @@ from focusdesk.ui.coding.matrix_view import MatrixView
 from focusdesk.ui.coding.panel import CodingPanel
 from focusdesk.ui.coding.reports_view import CoverageView, TalkTimeView
 from focusdesk.ui.coding.retrieval_view import RetrievalView
+from focusdesk.ui.features.transcript_editor import view_key as editor_key
+from focusdesk.ui.interfaces import CodableEditor
 
 FRAME_KEY = "coding:frame"
 RETRIEVAL_KEY = "coding:retrieval"
@@ -77,9 +79,7 @@ class CodingFeature:
         self._skip_frame = False  # the pending refresh is only for the frame editor's own edits
         window.changes.changed.connect(self._on_changes)
         window.session_changed.connect(lambda _sid: QTimer.singleShot(0, self.follow_editor))
-        tabs = getattr(window, "tabs", None)
-        if tabs is not None:
-            tabs.currentChanged.connect(lambda _i: self.follow_editor())
+        window.tabs.currentChanged.connect(lambda _i: self.follow_editor())
 
         w = window
         w.add_action("Code", "Coding &frame…", self.open_frame_editor, "Ctrl+Shift+K")
@@ -98,21 +98,20 @@ class CodingFeature:
 
     # --- the transcript editor -----------------------------------------------------------------
 
-    def current_editor(self):
-        tabs = getattr(self.window, "tabs", None)
-        widget = tabs.currentWidget() if tabs is not None else None
-        key = widget.property("view_key") if widget is not None else None
-        if isinstance(key, str) and key.startswith("transcript:"):
+    def current_editor(self) -> CodableEditor | None:
+        """The editor in the current tab, else the current session's editor."""
+        widget = self.window.tabs.currentWidget()
+        if isinstance(widget, CodableEditor):
             return widget
         sid = self.window.current_session_id()
-        return self.window.find_view(f"transcript:{sid}") if sid is not None else None
+        found = self.window.find_view(editor_key(sid)) if sid is not None else None
+        return found if isinstance(found, CodableEditor) else None
 
     def follow_editor(self) -> None:
         editor = self.current_editor()
         self.panel.attach(editor)
         if editor is not None:
-            target = getattr(editor, "view", None) or editor
-            for w in {id(editor): editor, id(target): target}.values():
+            for w in {id(editor): editor, id(editor.view): editor.view}.values():
                 if id(w) not in self._filtered:
                     w.installEventFilter(self.keys)
                     self._filtered.add(id(w))
@@ -190,19 +189,16 @@ class CodingFeature:
 
     def play(self, passage) -> None:
         """Open the passage's session in the transcript editor and play the passage."""
-        key = f"transcript:{passage.session_id}"
+        key = editor_key(passage.session_id)
         editor = self.window.find_view(key)
-        if editor is None:
+        if not isinstance(editor, CodableEditor):
             self.window.set_current_session(passage.session_id)  # the editor opens on this
             editor = self.window.find_view(key)
-        if editor is None:
+        if not isinstance(editor, CodableEditor):
             self.window.status("Open the session's transcript to play the passage.")
             return
-        seek, play = getattr(editor, "seek", None), getattr(editor, "play_range", None)
-        if seek is not None:
-            seek(passage.start_ms)
-        if play is not None:
-            play(passage.start_ms, passage.end_ms)
+        editor.seek(passage.start_ms)
+        editor.play_range(passage.start_ms, passage.end_ms)
         self.window.status(f"Playing {passage.attribution()}")
 
     # --- keeping things fresh ------------------------------------------------------------------

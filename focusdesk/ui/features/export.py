@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from focusdesk.core.changes import Change, Entity, session_changes
+from focusdesk.core.errors import translate
 from focusdesk.exchange.redact import redaction_list, set_redaction_list
 from focusdesk.store.transcripts import segment_count
 from focusdesk.ui.background import run_with_progress
@@ -72,7 +73,9 @@ def export_study(window) -> None:
 
 
 def _report_error(window, title: str, exc: Exception) -> None:
-    QMessageBox.warning(window, title, str(exc))
+    """An exchange's ValueError says what is wrong with the file; an OSError gets the shared words."""
+    known = translate(exc)
+    QMessageBox.warning(window, title, known.text if known is not None else str(exc))
 
 
 def export_codebook(window) -> None:

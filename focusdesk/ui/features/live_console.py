@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from focusdesk.core.changes import Change, Entity
 from focusdesk.core.live import DEFAULT_QUICK_TAGS, consent_script, parse_quick_tags, quick_tags
 from focusdesk.store import study
+from focusdesk.ui.features.transcription import start_transcription
 
 VIEW_KEY = "live-console"
 
@@ -42,7 +43,8 @@ def open_console(window, session_id: int | None = None):
             window.status("Another session is being recorded; stop it first.")
             window.tabs.setCurrentIndex(i)
             return view
-    console = LiveConsole(window.workspace, session_id, window=window)
+    console = LiveConsole(window.workspace, session_id, window=window,
+                          start_transcription=lambda sid: start_transcription(window, sid))
     title = f"Live: {console.session.name}" if console.session else "Live console"
     console.setWindowTitle(title)
     return window.open_view(title, console, key=f"{VIEW_KEY}-{session_id}")

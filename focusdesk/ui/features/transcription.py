@@ -40,6 +40,7 @@ from focusdesk.transcribe.progressbar import format_eta
 from focusdesk.transcribe.service import VOCABULARY_KEY, SessionTranscription, low_confidence_words
 from focusdesk.transcribe.types import DEFAULT_MODEL, ENGINES, Settings
 from focusdesk.ui import settings as prefs
+from focusdesk.ui.features import transcript_editor
 from focusdesk.ui.job_thread import JobThread
 
 REFRESH_MS = 500  # segment changes announced at most twice a second while segments arrive
@@ -250,13 +251,7 @@ class TranscriptionController(QObject):
         self.window.status(text, 10000)
 
     def _open_editor(self, session_id: int) -> None:
-        try:
-            from focusdesk.ui.features import transcript_editor
-        except ImportError:
-            return
-        opener = getattr(transcript_editor, "open_editor", None)
-        if opener is not None:
-            opener(self.window, session_id)
+        transcript_editor.open_editor(self.window, session_id)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
         if obj is self.window and event.type() == QEvent.Type.Close and self.is_running():
