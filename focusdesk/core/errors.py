@@ -9,7 +9,6 @@ frames (file, line, function), never the message text, which may quote a transcr
 from __future__ import annotations
 
 import errno
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -52,7 +51,7 @@ def translate(exc: BaseException) -> UserMessage | None:
         return UserMessage(exc.title, str(exc))
     if isinstance(exc, OSError):
         return _os_error(exc)
-    if isinstance(exc, sqlite3.Error):
+    if _is_sqlite(exc):
         return _sqlite_error(exc)
     if _is_damaged_media(exc):
         return UserMessage("Damaged file", "The audio or model file could not be read: it is "
@@ -91,7 +90,12 @@ def _os_error(exc: OSError) -> UserMessage:
                        "that the disk is connected and has room, then try again.")
 
 
-def _sqlite_error(exc: sqlite3.Error) -> UserMessage | None:
+def _is_sqlite(exc: BaseException, name: str = "Error") -> bool:
+    """Whether ``exc`` is SQLite's ``name`` error, told by its class (core imports no SQL)."""
+    return any(c.__module__ == "sqlite3" and c.__name__ == name for c in type(exc).__mro__)
+
+
+def _sqlite_error(exc: Exception) -> UserMessage | None:
     text = str(exc).lower()
     if "database or disk is full" in text:
         return UserMessage("Disk full", disk_full_text("the study folder"))
@@ -107,7 +111,7 @@ def _sqlite_error(exc: sqlite3.Error) -> UserMessage | None:
     if "database is locked" in text:
         return UserMessage("Study busy", "Another focusdesk is writing to this study. Wait a "
                            "moment and try again, or close the other focusdesk.")
-    if isinstance(exc, sqlite3.IntegrityError) and "unique" in text:
+    if _is_sqlite(exc, "IntegrityError") and "unique" in text:
         return UserMessage(DuplicateError.title, "That name is already used in this study; choose "
                            "another one. Nothing was changed.")
     return None
@@ -151,7 +155,7 @@ def _qualified(kind: type) -> str:
 def _safe_detail(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.errno is not None:
         return f" [{errno.errorcode.get(exc.errno, exc.errno)}]"
-    if isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorname", None):
+    if _is_sqlite(exc) and getattr(exc, "sqlite_errorname", None):
         return f" [{exc.sqlite_errorname}]"
     return ""
 

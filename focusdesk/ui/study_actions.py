@@ -97,7 +97,7 @@ def import_guide(window, path: str | None = None) -> bool:
         return False
     try:
         g = import_guide_file(window.workspace.db, path)
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:  # what the file says is wrong; an OSError goes to ui/errors.guarded
         QMessageBox.warning(window, "Cannot import topic guide", str(exc))
         return False
     window.changes.notify(Change(Entity.GUIDE))
@@ -113,7 +113,7 @@ def import_frame(window, path: str | None = None) -> bool:
         return False
     try:
         added = import_frame_file(window.workspace.db, path)
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:  # what the file says is wrong; an OSError goes to ui/errors.guarded
         QMessageBox.warning(window, "Cannot import coding frame", str(exc))
         return False
     window.changes.notify(Change(Entity.CODES))
