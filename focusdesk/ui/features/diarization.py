@@ -1,5 +1,5 @@
-"""Session menu: "Find speakers…" (diarization in the child-process job runner, with progress
-and cancel) and "Speakers and who they are" (the mapping view), one tab per session keyed
+"""Session menu: "Find speakers…" (diarization as a job of the window's jobs panel, with
+progress and cancel) and "Speakers and who they are" (the mapping view), one tab per session keyed
 ``speakers:<session id>``. The view's changes are the window's ``data_changed``, so the
 transcript editor and exports show a mapped voice's pseudonym at once.
 """
@@ -7,6 +7,7 @@ transcript editor and exports show a mapped voice's pseudonym at once.
 from __future__ import annotations
 
 from focusdesk.store import sessions
+from focusdesk.ui.jobs_panel import jobs
 from focusdesk.ui.speakers.view import SpeakersView
 
 
@@ -46,7 +47,7 @@ def open_speakers(window, session_id: int | None = None) -> SpeakersView | None:
     session = sessions.get_session(window.workspace.db, session_id)
     if session is None:
         return None
-    view = SpeakersView(window.workspace, session_id)
+    view = SpeakersView(window.workspace, session_id, jobs=jobs(window))
     view.changed.connect(window.data_changed.emit)
     view.status.connect(window.status)
     view.find_button.clicked.connect(lambda: view.ask_and_start())
