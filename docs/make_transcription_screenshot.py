@@ -49,13 +49,14 @@ def main() -> int:
     window.set_current_session(sid)
     ctrl = transcription.controller(window)
     transcription.start_transcription(window, sid, Settings(window_s=30))
+    row = ctrl.jobs.panel.row_for(ctrl.handle)
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and ctrl.is_running() and ctrl.panel.progress.value() < 45:
+    while time.monotonic() < deadline and ctrl.is_running() and row.progress.value() < 45:
         app.processEvents()
         time.sleep(0.02)
     for _ in range(20):
         app.processEvents()
-    save(window, "transcription.png", f" at {ctrl.panel.progress.value()}%")
+    save(window, "transcription.png", f" at {row.progress.value()}%")
     ctrl.cancel()
     ctrl.wait()
     close(window)

@@ -17,9 +17,11 @@ from focusdesk.core.model import Facilitator, Recording, Segment, Word
 from focusdesk.core.turns import Diarization, Turn
 from focusdesk.diarize import metrics, results
 from focusdesk.exchange import exports
+from focusdesk.jobs import JobOutcome
 from focusdesk.store import diarization, sessions, study, transcripts
 from focusdesk.ui.features import diarization as feature
 from focusdesk.ui.features.transcript_editor import open_editor
+from focusdesk.ui.jobs_panel import jobs
 from focusdesk.ui.main_window import MainWindow
 from focusdesk.ui.speakers.view import FindSpeakersDialog, SpeakersView
 
@@ -136,14 +138,19 @@ def test_find_speakers_runs_the_real_model_in_a_child_process(qtbot, window, cal
     window.changes.changed.connect(lambda changes: changed.append(changes.touches(Entity.SPEAKERS, session_id=s.id)))
     progress = []
     assert view.start()
-    view.job.progress.connect(lambda f, eta, text: progress.append((f, text)))
-    assert view.progress.isVisible() and view.cancel_button.isVisible() and not view.find_button.isEnabled()
+    handle = view.job
+    handle.progress.connect(lambda p: progress.append((p.fraction, p.text)))
+    row = jobs(window).panel.row_for(handle)
+    assert row.isVisible() and row.cancel_button.isEnabled() and not view.find_button.isEnabled()
+    assert row.title.text() == "Finding speakers in Focus group 1"
     assert not view.start()  # one run at a time
     qtbot.waitUntil(lambda: view.job is None, timeout=240_000)
+    assert handle.result.outcome is JobOutcome.DONE
     assert "Found 2 voice(s)" in view.message.text(), view.message.text()
+    assert "Found 2 voice(s)" in row.detail.text() and row.progress.value() == 100
     assert sorted(view.table.item(r, 0).text() for r in range(view.table.rowCount())) == ["S1", "S2"]
     assert progress and any("Listening for voices" in t for _, t in progress)
-    assert any(changed) and view.find_button.isEnabled() and not view.progress.isVisible()
+    assert any(changed) and view.find_button.isEnabled() and not row.cancel_button.isEnabled()
     segs = transcripts.list_segments(ws.db, s.id)
     assert len({seg.speaker_id for seg in segs}) == 2 and len(segs) > 8
     runs = diarization.last_runs(ws.db, s.id)
@@ -157,15 +164,15 @@ def test_cancel_stops_the_job_and_changes_nothing(qtbot, window, call):
     assert view.start()
     job = view.job
     qtbot.waitUntil(lambda: job.pid is not None, timeout=60_000)  # the child process is up
-    view.cancel_button.click()
+    jobs(window).panel.row_for(job).cancel_button.click()
     qtbot.waitUntil(lambda: view.job is None, timeout=30_000)
-    assert job.outcome == "cancelled"
+    assert job.result.outcome is JobOutcome.CANCELLED
     with pytest.raises(ProcessLookupError):  # the child was terminated and reaped
         os.kill(job.pid, 0)
     assert "Cancelled" in view.message.text()
     assert diarization.last_runs(ws.db, s.id) == []
     assert [(seg.id, seg.speaker_id) for seg in transcripts.list_segments(ws.db, s.id)] == before
-    assert view.find_button.isEnabled() and not view.cancel_button.isVisible()
+    assert view.find_button.isEnabled() and not jobs(window).panel.row_for(job).cancel_button.isEnabled()
 
 
 def test_find_speakers_dialog_options(qtbot, call, tmp_path):

@@ -16,6 +16,7 @@ from conftest import AUDIO, ROOT, fill_disk, small_disk
 from focusdesk import cli
 from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
 from focusdesk.audio.media import import_audio_file
+from focusdesk.jobs import JobOutcome, run_session_job
 from focusdesk.jobs.runner import JobCrashed, run_job
 from focusdesk.store import sessions, transcripts
 from focusdesk.transcribe.guards import norm
@@ -108,7 +109,7 @@ def test_killed_job_resumes_without_missing_or_duplicated_segments(seeded, long_
 
     with pytest.raises(JobCrashed, match="SIGKILL"):
         run_job(WORKER, job.params(), handle)
-    job.finish(JobCrashed("killed"))
+    assert "start again to continue" in job.finish(JobOutcome.INTERRUPTED, JobCrashed("killed"))
     stored = transcripts.list_segments(ws.db, sid)
     assert stored and "diane in new jersey" not in session_text(ws.db, sid)  # stopped early
     assert list_runs(ws, sid)[0]["status"] == "failed"
@@ -118,6 +119,61 @@ def test_killed_job_resumes_without_missing_or_duplicated_segments(seeded, long_
     assert len(transcripts.list_segments(ws.db, sid)) > len(stored)
     assert_clean(ws.db, sid)
     assert [r["status"] for r in list_runs(ws, sid)] == ["failed", "done"]
+
+
+def _old_transcript(ws, sid):
+    """A session with a Whisper transcript from an earlier, finished run."""
+    from focusdesk.core.model import Segment
+
+    rec = import_audio_file(ws, sid, AUDIO / "jfk.flac")
+    transcripts.add_segment(ws.db, Segment(sid, 0, 4000, "An earlier transcript", recording_id=rec.id,
+                                           source="whisper"))
+    job = SessionTranscription(ws, sid, Settings())
+    job.handle({"type": "task", "task": 0, "start_s": 0.0})
+    job.handle({"type": "task_done", "task": 0, "end_s": 11.0})
+    assert job.finish() == "Done: 0 segment(s) stored."
+    return [s.id for s in transcripts.list_segments(ws.db, sid)]
+
+
+def test_a_restart_cancelled_before_the_child_produced_anything_keeps_the_old_transcript(seeded):
+    import threading
+
+    ws = seeded
+    sid = sessions.session_by_name(ws.db, "Focus group 1").id
+    old = _old_transcript(ws, sid)
+    job = SessionTranscription(ws, sid, Settings(), restart=True)
+    assert [t.start_ms for t in job.tasks] == [0]  # planned from the start, nothing deleted yet
+    assert [s.id for s in transcripts.list_segments(ws.db, sid)] == old
+    cancel = threading.Event()
+    seen = []
+
+    def on_message(m):
+        seen.append(m["type"])
+        if m["type"] == "started":  # the child is up but has sent nothing yet
+            cancel.set()
+
+    result = run_session_job(job, cancel=cancel, on_message=on_message)
+    assert result.outcome is JobOutcome.CANCELLED and seen == ["started"]
+    assert "transcript is as it was" in result.message
+    assert [s.id for s in transcripts.list_segments(ws.db, sid)] == old
+    assert [r["status"] for r in list_runs(ws, sid)] == ["done"]
+
+
+def test_a_restart_that_runs_replaces_the_old_transcript(seeded):
+    ws = seeded
+    sid = sessions.session_by_name(ws.db, "Focus group 1").id
+    _old_transcript(ws, sid)
+    progress = []
+    job = SessionTranscription(ws, sid, Settings(), restart=True)
+    result = run_session_job(job, progress.append)
+    assert result.outcome is JobOutcome.DONE and result.error is None
+    assert result.message.startswith(f"Done: {job.stored} segment(s) stored")
+    segs = transcripts.list_segments(ws.db, sid)
+    assert segs and segs[0].start_ms == 0 and all(s.text != "An earlier transcript" for s in segs)
+    text = session_text(ws.db, sid)
+    assert "earlier transcript" not in text and text.count("ask not what your country") == 1
+    assert [r["status"] for r in list_runs(ws, sid)] == ["replaced", "done"]
+    assert progress[-1].fraction == 1.0 and any("segment(s) stored" in p.text for p in progress)
 
 
 def test_per_channel_recordings_get_one_speaker_per_channel(seeded):

@@ -1,5 +1,5 @@
 """Session ▸ Transcribe session… in the real window: a real transcription through the job runner,
-the progress panel, segments stored as they arrive, cancel and resume."""
+its row in the jobs panel, segments stored as they arrive, cancel and resume."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
 from focusdesk.audio.media import import_audio_file
 from focusdesk.core.changes import Entity
 from focusdesk.core.model import Session, SessionKind
+from focusdesk.jobs import JobOutcome
 from focusdesk.store import sessions, transcripts
 from focusdesk.store.workspace import open_workspace
 from focusdesk.transcribe.guards import norm
@@ -22,6 +23,7 @@ from focusdesk.transcribe.service import list_runs
 from focusdesk.transcribe.types import Settings
 from focusdesk.ui.features import transcription
 from focusdesk.ui.features.transcription import TranscribeDialog, start_transcription
+from focusdesk.ui.jobs_panel import jobs
 from focusdesk.ui.main_window import MainWindow
 
 JFK = "ask not what your country can do for you"
@@ -60,8 +62,7 @@ def test_transcribe_action_stores_segments_as_they_arrive_and_reaches_100(window
     import_audio_file(window.workspace, sid, AUDIO / "jfk.flac")
     window.set_current_session(sid)
     ctrl = transcription.controller(window)
-    values: list[int] = []
-    ctrl.panel.progress.valueChanged.connect(values.append)
+    panel = jobs(window).panel
     seen: list[int] = []  # segments in the study each time the window was told this session's segments changed
     window.changes.changed.connect(lambda changes: changes.touches(Entity.SEGMENTS, session_id=sid) and seen.append(
         len(transcripts.list_segments(window.workspace.db, sid))))
@@ -80,17 +81,21 @@ def test_transcribe_action_stores_segments_as_they_arrive_and_reaches_100(window
     QTimer.singleShot(0, fill)
     act = action(window, "Transcribe session…")
     assert act.isEnabled()
+    values: list[int] = []
     act.trigger()
-    assert ctrl.is_running() and ctrl.dock.isVisible() and ctrl.panel.cancel_button.isEnabled()
+    row = panel.row_for(ctrl.handle)
+    row.progress.valueChanged.connect(values.append)
+    assert ctrl.is_running() and jobs(window).dock.isVisible() and row.cancel_button.isEnabled()
+    assert row.title.text() == "Transcribing Focus group 1"
     with qtbot.waitSignal(ctrl.finished, timeout=JOB_TIMEOUT_MS) as blocker:
         pass
-    assert blocker.args == ["done"], ctrl.panel.detail.text()
+    assert blocker.args == [JobOutcome.DONE], row.detail.text()
     assert JFK in text_of(window, sid)
     segs = transcripts.list_segments(window.workspace.db, sid)
     assert all(s.source == "whisper" and s.words for s in segs)
-    assert ctrl.panel.progress.value() == 100 and values == sorted(values) and values[-1] == 100
-    assert "segment(s) stored" in ctrl.panel.detail.text()
-    assert not ctrl.panel.cancel_button.isEnabled()
+    assert row.progress.value() == 100 and values == sorted(values) and values[-1] == 100
+    assert "segment(s) stored" in row.detail.text()
+    assert not row.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: bool(seen) and seen[-1] == len(segs), timeout=3000)  # batched: the next turn
     runs = list_runs(window.workspace, sid)
     assert [(r["status"], r["engine"], r["language"]) for r in runs] == [("done", "faster", "en")]
@@ -103,7 +108,7 @@ def test_transcribe_action_stores_segments_as_they_arrive_and_reaches_100(window
         assert len(editor.model.segments) == len(segs)
     # nothing left to do: a second start says so and does not run
     assert not start_transcription(window, sid)
-    assert "Nothing to transcribe" in ctrl.panel.detail.text()
+    assert "Nothing to transcribe" in panel.note.text()
 
 
 def test_cancel_keeps_what_is_stored_and_a_new_start_resumes(window, qtbot, tmp_path):
@@ -116,22 +121,24 @@ def test_cancel_keeps_what_is_stored_and_a_new_start_resumes(window, qtbot, tmp_
     sid = session_id(window, "Focus group 1")
     import_audio_file(window.workspace, sid, clip)
     ctrl = transcription.controller(window)
+    panel = jobs(window).panel
     settings = Settings(engine="faster", window_s=30)
     assert not start_transcription(window, session_id(window, "Empty"), settings)
-    assert "no recording" in ctrl.panel.detail.text()
+    assert "no recording" in panel.note.text()
 
     assert start_transcription(window, sid, settings)
     assert not start_transcription(window, sid, settings)  # one at a time
-    assert "already running" in ctrl.panel.detail.text()
+    assert "already running" in panel.note.text()
     # Cancel as the first segment arrives: set from the job's own thread (where Cancel's event
     # is read), so the job cannot race to the end before the click is seen.
-    thread = ctrl.thread
-    thread.message.connect(lambda m: m.get("type") == "segment" and thread.cancel(),
-                           Qt.ConnectionType.DirectConnection)
+    handle = ctrl.handle
+    handle.thread.message.connect(lambda m: m.get("type") == "segment" and handle.cancel(),
+                                  Qt.ConnectionType.DirectConnection)
     with qtbot.waitSignal(ctrl.finished, timeout=JOB_TIMEOUT_MS) as blocker:
         pass
-    assert blocker.args == ["cancelled"]
-    assert "start again to continue" in ctrl.panel.detail.text()
+    assert blocker.args == [JobOutcome.CANCELLED]
+    assert handle.result.outcome is JobOutcome.CANCELLED
+    assert "start again to continue" in panel.row_for(handle).detail.text()
     first = transcripts.list_segments(window.workspace.db, sid)
     assert first and "diane in new jersey" not in text_of(window, sid)
     assert [r["status"] for r in list_runs(window.workspace, sid)] == ["cancelled"]
@@ -140,7 +147,7 @@ def test_cancel_keeps_what_is_stored_and_a_new_start_resumes(window, qtbot, tmp_
     assert ctrl.job.resumed
     with qtbot.waitSignal(ctrl.finished, timeout=JOB_TIMEOUT_MS) as blocker:
         pass
-    assert blocker.args == ["done"], ctrl.panel.detail.text()
+    assert blocker.args == [JobOutcome.DONE], ctrl.last_result.message
     text = text_of(window, sid)
     for phrase in (JFK, "excuse me", "painful to myself", "diane in new jersey"):
         assert text.count(phrase) == 1, (phrase, text)
@@ -148,5 +155,6 @@ def test_cancel_keeps_what_is_stored_and_a_new_start_resumes(window, qtbot, tmp_
     assert len(segs) > len(first)
     for a, b in zip(segs, segs[1:]):
         assert b.start_ms >= a.end_ms - 10
-    assert ctrl.panel.progress.value() == 100
+    assert [r.handle.result.outcome for r in panel.rows()] == [JobOutcome.DONE]  # replaced the cancelled one
+    assert panel.rows()[0].progress.value() == 100
     assert [r["status"] for r in list_runs(window.workspace, sid)] == ["cancelled", "done"]

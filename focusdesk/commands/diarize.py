@@ -35,11 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=speakers_cmd)
 
 
-def _progress(fraction: float, eta_s: float | None, text: str) -> None:
-    eta = f", about {eta_s:.0f} s left" if eta_s else ""
-    print(f"\r{fraction * 100:5.1f}%  {text}{eta}".ljust(78), end="", file=sys.stderr, flush=True)
-
-
 def diarize_cmd(args, ctx) -> int:
     from focusdesk.diarize import service
     from focusdesk.store import diarization, sessions
@@ -53,17 +48,24 @@ def diarize_cmd(args, ctx) -> int:
         n = diarization.merge_into_transcript(ws.db, session.id)
         print(f"{n} transcript segment(s) given their speaker.")
         return 0
-    from focusdesk.jobs.runner import JobCrashed, JobError
+    from focusdesk.jobs.progress import ProgressBar
+    from focusdesk.jobs.session_job import JobOutcome, run_session_job
 
+    job = service.SessionDiarization(ws, session.id, num_speakers=args.speakers,
+                                     channels=args.channels, resume=args.resume)
+    bar = ProgressBar()
     try:
-        report = service.diarize_session(ws, session.id, num_speakers=args.speakers,
-                                         channels=args.channels, on_progress=_progress,
-                                         resume=args.resume)
-    except (JobError, JobCrashed) as exc:
-        print(file=sys.stderr)
-        raise ValueError(f"Diarization failed: {exc}. Completed recordings are kept; run the "
-                         "command again with --resume to do only the rest.") from exc
-    print(file=sys.stderr)
+        result = run_session_job(job, bar.show)
+    finally:
+        bar.close()
+    if result.outcome is JobOutcome.CANCELLED:
+        print("focusdesk: cancelled" + ("; completed recordings are kept (--resume does the rest)."
+                                        if job.stored else "."), file=sys.stderr)
+        return 130
+    if result.outcome is not JobOutcome.DONE:
+        raise ValueError(f"Diarization failed: {result.error}. Completed recordings are kept; run "
+                         "the command again with --resume to do only the rest.") from result.error
+    report = job.report
     print(f"{report.speakers} voice(s) in {report.recordings} recording(s) of {session.name!r}.")
     for _sid, name in report.recognised:
         print(f"Recognised the enrolled voice of {name}.")

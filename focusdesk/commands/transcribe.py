@@ -71,13 +71,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=models_download)
 
 
-def _job_error(exc: Exception) -> int:
-    from focusdesk.jobs.runner import JobCancelled, JobCrashed
+def _job_error(exc: BaseException) -> int:
+    from focusdesk.jobs.session_job import JobOutcome, outcome_of
 
-    if isinstance(exc, JobCancelled):
+    outcome = outcome_of(exc)
+    if outcome is JobOutcome.CANCELLED:
         print("focusdesk: cancelled", file=sys.stderr)
         return 130
-    if isinstance(exc, JobCrashed):
+    if outcome is JobOutcome.INTERRUPTED:
         print(f"focusdesk: {exc} What was transcribed so far is kept.", file=sys.stderr)
         return 1
     print(f"focusdesk: {exc}", file=sys.stderr)
@@ -85,11 +86,10 @@ def _job_error(exc: Exception) -> int:
 
 
 def transcribe_cmd(args, ctx) -> int:
-    from focusdesk.jobs.runner import JobCancelled, JobCrashed, JobError, run_job
+    from focusdesk.jobs.progress import ProgressBar
+    from focusdesk.jobs.session_job import JobOutcome, run_session_job
     from focusdesk.store import sessions
-    from focusdesk.transcribe.job import WORKER
-    from focusdesk.transcribe.progressbar import ProgressBar
-    from focusdesk.transcribe.service import SessionTranscription, low_confidence_words
+    from focusdesk.transcribe.service import SessionTranscription
 
     ws = ctx.open()
     session = sessions.session_by_name(ws.db, args.session)
@@ -104,41 +104,27 @@ def transcribe_cmd(args, ctx) -> int:
                           for t in job.tasks if t.start_ms)
         print(f"Resuming after the last stored segment: {where}")
     bar = ProgressBar()
-    low = 0
-
-    def on_segment(seg) -> None:
-        nonlocal low
-        low += len(low_confidence_words(seg))
-
-    job.on_segment = on_segment
-
-    def handle(message: dict) -> None:
-        job.handle(message)
-        bar.message(message)
-
     try:
-        run_job(WORKER, job.params(), handle)
-    except (JobError, JobCrashed, JobCancelled, KeyboardInterrupt) as exc:
+        result = run_session_job(job, bar.show)
+    finally:
         bar.close()
-        job.finish(exc)
-        if isinstance(exc, KeyboardInterrupt):
-            print(f"focusdesk: interrupted; {job.stored} segment(s) stored. Run the same command "
-                  "again to resume.", file=sys.stderr)
-            return 130
-        return _job_error(exc)
-    bar.close()
-    job.finish(None)
+    if isinstance(result.error, KeyboardInterrupt):
+        print(f"focusdesk: interrupted; {job.stored} segment(s) stored. Run the same command "
+              "again to resume.", file=sys.stderr)
+        return 130
+    if result.outcome is not JobOutcome.DONE:
+        return _job_error(result.error)
     info = job.engine_info
     print(f"Transcribed {session.name}: {job.stored} segment(s) with {info.get('engine')} / "
-          f"{info.get('model')}; {low} low-confidence word(s) to review.")
+          f"{info.get('model')}; {job.low_confidence} low-confidence word(s) to review.")
     return 0
 
 
 def transcribe_file_cmd(args, ctx) -> int:
     from focusdesk.audio.probe import probe_audio
+    from focusdesk.jobs.progress import ProgressBar
     from focusdesk.jobs.runner import JobCancelled, JobCrashed, JobError, run_job
     from focusdesk.transcribe.job import WORKER
-    from focusdesk.transcribe.progressbar import ProgressBar
 
     settings = _settings(args)
     info = probe_audio(args.file)

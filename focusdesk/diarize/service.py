@@ -1,18 +1,22 @@
 """Diarize a session end to end: choose the recordings and the speaker count, run the job in a
 child process, store each recording's result as it arrives, merge it into the transcript and
-recognise enrolled voices. Used by the CLI and the window alike."""
+recognise enrolled voices. :class:`SessionDiarization` is the job's parent side (a
+:class:`focusdesk.jobs.SessionJob`), run by the CLI and the window alike."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import sqlite_utils
 
 from focusdesk.core.model import Session
 from focusdesk.core.turns import Diarization, Turn
 from focusdesk.diarize import results
+from focusdesk.jobs.session_job import JobKind, JobOutcome, JobSpec, Progress, run_session_job
 from focusdesk.store import diarization, sessions, transcripts
 from focusdesk.store.workspace import Workspace
 
@@ -94,20 +98,76 @@ def finish(db: sqlite_utils.Database, session_id: int, params: dict) -> DiarizeR
     return report
 
 
+@dataclass
+class SessionDiarization:
+    """One diarization of a session: ``job_params`` at once (raising what to do when it cannot
+    run), then every job message to :meth:`handle`, and :meth:`finish` at the end."""
+
+    worker: ClassVar[str] = WORKER
+
+    ws: Workspace
+    session_id: int
+    num_speakers: int | None = None
+    channels: bool = False
+    resume: bool = False
+    title: str = ""
+    stored: int = 0  # recordings whose turns were stored
+    report: DiarizeReport | None = None
+
+    def __post_init__(self) -> None:
+        self._params = job_params(self.ws, self.session_id, num_speakers=self.num_speakers,
+                                  channels=self.channels, resume=self.resume)
+        if not self.title:
+            session = sessions.get_session(self.ws.db, self.session_id)
+            self.title = f"Finding speakers in {session.name if session else self.session_id}"
+        self._began = time.monotonic()
+
+    @classmethod
+    def from_spec(cls, ws: Workspace, spec: JobSpec) -> SessionDiarization:
+        o = spec.settings
+        return cls(ws, spec.session_id, num_speakers=o.get("num_speakers"),
+                   channels=bool(o.get("channels")), resume=bool(o.get("resume")), title=spec.title)
+
+    @property
+    def spec(self) -> JobSpec:
+        return JobSpec(JobKind.DIARIZE, self.session_id, self.title, {
+            "num_speakers": self.num_speakers, "channels": self.channels, "resume": self.resume})
+
+    def params(self) -> dict:
+        return self._params
+
+    def handle(self, message: dict) -> None:
+        if message.get("type") == "started":
+            self._began = time.monotonic()
+        elif message.get("type") == "diarization":
+            store_message(self.ws.db, message)
+            self.stored += 1
+
+    def progress_note(self) -> str:
+        return ""
+
+    def finish(self, outcome: JobOutcome = JobOutcome.DONE, error: BaseException | None = None) -> str:
+        kept = " Recordings already done are kept." if self.stored else ""
+        if outcome is JobOutcome.CANCELLED:
+            return f"Cancelled; nothing else was changed.{kept}"
+        if outcome is not JobOutcome.DONE:
+            return (f"Finding speakers failed: {error}.{kept} Try again, or use channel mode for a "
+                    "recording with one person per channel.")
+        self.report = finish(self.ws.db, self.session_id, self._params)
+        text = f"Found {self.report.speakers} voice(s) in {time.monotonic() - self._began:.0f} s."
+        for _sid, name in self.report.recognised:
+            text += f" Recognised the enrolled voice of {name}."
+        return text
+
+
 def diarize_session(ws: Workspace, session_id: int, *, num_speakers: int | None = None,
                     channels: bool = False,
-                    on_progress: Callable[[float, float | None, str], None] | None = None,
+                    on_progress: Callable[[Progress], None] | None = None,
                     cancel: threading.Event | None = None, resume: bool = False) -> DiarizeReport:
-    """Run the whole thing (blocking; the window runs it through its job controller instead)."""
-    from focusdesk.jobs.runner import run_job
-
-    params = job_params(ws, session_id, num_speakers=num_speakers, channels=channels, resume=resume)
-
-    def on_message(msg: dict) -> None:
-        if msg["type"] == "progress" and on_progress:
-            on_progress(float(msg.get("fraction") or 0), msg.get("eta_s"), msg.get("text", ""))
-        elif msg["type"] == "diarization":
-            store_message(ws.db, msg)
-
-    run_job(WORKER, params, on_message, cancel)
-    return finish(ws.db, session_id, params)
+    """Run the whole thing here (blocking); raises the job's error unless it is done."""
+    job = SessionDiarization(ws, session_id, num_speakers=num_speakers, channels=channels,
+                             resume=resume)
+    result = run_session_job(job, on_progress, cancel)
+    if result.error is not None:
+        raise result.error
+    return job.report

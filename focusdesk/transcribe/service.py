@@ -1,22 +1,29 @@
 """Transcribe a session's recordings into the study, resumably. Used by the CLI and the window.
 
-The parent side of the job: :meth:`SessionTranscription.params` plans one task per recording (or
-per channel) starting after the last stored Whisper segment of that recording, and
-:meth:`SessionTranscription.handle` stores each message as it arrives (it must run in the thread
-that owns the database use: the CLI's thread, or the UI thread). A killed job therefore loses at
-most the segment being decoded; running it again resumes there (principle 2).
+The parent side of the job (a :class:`focusdesk.jobs.SessionJob`): :meth:`SessionTranscription.params`
+plans one task per recording (or per channel) starting after the last stored Whisper segment of
+that recording, and :meth:`SessionTranscription.handle` stores each message as it arrives (it must
+run in the thread that owns the database: the CLI's thread, or the UI thread). A killed job
+therefore loses at most the segment being decoded; running it again resumes there.
+
+Starting again from the beginning (``restart``) replaces a recording's Whisper segments only when
+the worker starts that recording's task, so a restart cancelled (or failing to load its model)
+before then keeps the old transcript.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from focusdesk.core.model import Recording, Segment, Word
-from focusdesk.jobs.runner import JobCancelled, run_job
-from focusdesk.store import study, transcripts
-from focusdesk.store.tx import now_iso, transaction
+from focusdesk.jobs.session_job import JobKind, JobOutcome, JobSpec, Progress, run_session_job
+from focusdesk.store import sessions, study, transcripts
+from focusdesk.store import transcription_runs as runs
+from focusdesk.store.tx import transaction
 from focusdesk.store.workspace import Workspace
 from focusdesk.transcribe.job import WORKER
 from focusdesk.transcribe.types import LOW_CONFIDENCE, Settings
@@ -41,19 +48,16 @@ def study_vocabulary(ws: Workspace) -> list[str]:
 
 def resume_point_ms(ws: Workspace, rec: Recording, channel: int | None) -> int:
     """Milliseconds into the file after the last stored Whisper segment (0: nothing yet)."""
-    row = ws.db.execute("SELECT MAX(end_ms) FROM segments WHERE recording_id = ? AND channel IS ? "
-                        "AND source = 'whisper'", [rec.id, channel]).fetchone()
-    return max(0, (row[0] or 0) - rec.offset_ms) if row and row[0] is not None else 0
+    end = runs.whisper_end_ms(ws.db, rec.id, channel)
+    return max(0, end - rec.offset_ms) if end is not None else 0
 
 
 def is_done(ws: Workspace, rec: Recording, channel: int | None) -> bool:
-    row = ws.db.execute("SELECT 1 FROM transcription_runs WHERE recording_id = ? AND channel IS ? "
-                        "AND status = 'done' LIMIT 1", [rec.id, channel]).fetchone()
-    return row is not None
+    return runs.is_done(ws.db, rec.id, channel)
 
 
 def list_runs(ws: Workspace, session_id: int) -> list[dict]:
-    return list(ws.db["transcription_runs"].rows_where("session_id = ?", [session_id], order_by="id"))
+    return runs.list_runs(ws.db, session_id)
 
 
 @dataclass
@@ -69,6 +73,8 @@ class Task:
 class SessionTranscription:
     """One transcription of a session: plan, then feed every job message to :meth:`handle`."""
 
+    worker: ClassVar[str] = WORKER
+
     ws: Workspace
     session_id: int
     settings: Settings
@@ -77,13 +83,29 @@ class SessionTranscription:
     skipped: list[str] = field(default_factory=list)
     engine_info: dict = field(default_factory=dict)
     stored: int = 0
+    low_confidence: int = 0  # words of the stored segments a person should check
     on_segment: Callable[[Segment], None] | None = None
+    title: str = ""
 
     def __post_init__(self) -> None:
         self._plan()
 
+    @classmethod
+    def from_spec(cls, ws: Workspace, spec: JobSpec) -> SessionTranscription:
+        options = dict(spec.settings)
+        restart = bool(options.pop("restart", False))
+        return cls(ws, spec.session_id, Settings.from_dict(options), restart=restart, title=spec.title)
+
+    @property
+    def spec(self) -> JobSpec:
+        return JobSpec(JobKind.TRANSCRIBE, self.session_id, self.title,
+                       {**self.settings.to_dict(), "restart": self.restart})
+
     def _plan(self) -> None:
         db = self.ws.db
+        if not self.title:
+            session = sessions.get_session(db, self.session_id)
+            self.title = f"Transcribing {session.name if session else self.session_id}"
         recordings = transcripts.list_recordings(db, self.session_id)
         if not recordings:
             raise LookupError("This session has no recording yet. Record it, or add a file with: "
@@ -99,13 +121,10 @@ class SessionTranscription:
             channels = (list(range(rec.channels)) if self.settings.per_channel and rec.channels > 1
                         else [None])
             for ch in channels:
-                if self.restart:
-                    with transaction(db):
-                        db.execute("DELETE FROM segments WHERE recording_id = ? AND channel IS ? "
-                                   "AND source = 'whisper'", [rec.id, ch])
-                        db.execute("UPDATE transcription_runs SET status = 'replaced' WHERE "
-                                   "recording_id = ? AND channel IS ?", [rec.id, ch])
-                elif is_done(self.ws, rec, ch):
+                if self.restart:  # replaced when its task starts (see _start_run)
+                    self.tasks.append(Task(rec, ch, 0))
+                    continue
+                if is_done(self.ws, rec, ch):
                     self.skipped.append(f"{path.name}{_ch(ch)}: already transcribed")
                     continue
                 start = resume_point_ms(self.ws, rec, ch)
@@ -138,13 +157,16 @@ class SessionTranscription:
             self._store(self.tasks[message["task"]], message)
         elif kind == "language":
             task = self.tasks[message["task"]]
-            self.ws.db["transcription_runs"].update(task.run_id, {"language": message["language"]})
+            runs.update_run(self.ws.db, task.run_id, language=message["language"])
         elif kind == "task_done":
             task = self.tasks[message["task"]]
-            self.ws.db["transcription_runs"].update(task.run_id, {
-                "status": "done", "finished_at": now_iso(),
-                "end_ms": task.recording.offset_ms + task.recording.duration_ms,
-                "settings": json.dumps({**self._settings_record(), "stats": message.get("stats", {})})})
+            runs.mark_done(self.ws.db, task.run_id,
+                           end_ms=task.recording.offset_ms + task.recording.duration_ms,
+                           settings=json.dumps({**self._settings_record(),
+                                                "stats": message.get("stats", {})}))
+
+    def progress_note(self) -> str:
+        return f"{self.stored} segment(s) stored" if self.stored else ""
 
     def _settings_record(self) -> dict:
         keep = ("device", "compute_type", "beam_size", "model_path")
@@ -153,13 +175,16 @@ class SessionTranscription:
 
     def _start_run(self, task: Task) -> None:
         rec = task.recording
-        task.run_id = self.ws.db["transcription_runs"].insert({
-            "session_id": self.session_id, "recording_id": rec.id, "channel": task.channel,
-            "engine": self.engine_info.get("engine", self.settings.engine),
-            "model": self.engine_info.get("model", self.settings.model),
-            "language": self.settings.language, "settings": json.dumps(self._settings_record()),
-            "start_ms": rec.offset_ms + task.start_ms, "status": "running",
-            "started_at": now_iso()}).last_pk
+        with transaction(self.ws.db):
+            if self.restart:  # the new pass is running: now the old one goes
+                runs.replace_pass(self.ws.db, rec.id, task.channel)
+            run_id = runs.start_run(
+                self.ws.db, session_id=self.session_id, recording_id=rec.id, channel=task.channel,
+                engine=self.engine_info.get("engine", self.settings.engine),
+                model=self.engine_info.get("model", self.settings.model),
+                language=self.settings.language, settings=json.dumps(self._settings_record()),
+                start_ms=rec.offset_ms + task.start_ms)
+        task.run_id = run_id  # only once committed (a full disk fails the commit)
 
     def _store(self, task: Task, m: dict) -> None:
         rec = task.recording
@@ -179,27 +204,35 @@ class SessionTranscription:
         with transaction(self.ws.db):
             transcripts.add_segment(self.ws.db, seg)
             task.segments += 1
-            self.ws.db["transcription_runs"].update(task.run_id, {"segments": task.segments,
-                                                                  "end_ms": seg.end_ms})
+            runs.update_run(self.ws.db, task.run_id, segments=task.segments, end_ms=seg.end_ms)
         self.stored += 1
+        self.low_confidence += len(low_confidence_words(seg))
         if self.on_segment:
             self.on_segment(seg)
 
-    def finish(self, error: BaseException | None) -> None:
-        """Mark runs that did not reach ``done`` as cancelled or failed (they resume next time)."""
-        status = "cancelled" if isinstance(error, JobCancelled | KeyboardInterrupt) else "failed"
+    def finish(self, outcome: JobOutcome = JobOutcome.DONE, error: BaseException | None = None) -> str:
+        """Close the runs that did not reach ``done`` (they resume next time); say what happened."""
+        status = {JobOutcome.DONE: "done", JobOutcome.CANCELLED: "cancelled"}.get(outcome, "failed")
         for task in self.tasks:
-            if task.run_id is None:
-                continue
-            row = self.ws.db["transcription_runs"].get(task.run_id)
-            if row["status"] == "running":
-                self.ws.db["transcription_runs"].update(task.run_id, {
-                    "status": status if error else "done", "finished_at": now_iso(),
-                    "error": str(error) if error else None})
-        if error is None:  # speakers found before the words: give the new segments theirs
+            if task.run_id is not None:
+                runs.close_run(self.ws.db, task.run_id, status,
+                               None if outcome is JobOutcome.DONE else str(error or outcome.value))
+        if outcome is JobOutcome.DONE:  # speakers found before the words: give the new segments theirs
             from focusdesk.store.diarization import merge_into_transcript
 
             merge_into_transcript(self.ws.db, self.session_id)
+            low = (f", {self.low_confidence} low-confidence word(s) to review"
+                   if self.low_confidence else "")
+            return f"Done: {self.stored} segment(s) stored{low}."
+        if self.restart and all(t.run_id is None for t in self.tasks):
+            kept = "The transcript is as it was."
+        else:
+            kept = "What was transcribed is kept; start again to continue where it stopped."
+        if outcome is JobOutcome.CANCELLED:
+            return f"Cancelled. {kept}"
+        if outcome is JobOutcome.INTERRUPTED:
+            return f"{error} {kept}"
+        return f"Transcription failed: {error} {kept}"
 
 
 def _ch(channel: int | None) -> str:
@@ -208,21 +241,14 @@ def _ch(channel: int | None) -> str:
 
 def transcribe_session(ws: Workspace, session_id: int, settings: Settings, *, restart: bool = False,
                        on_message: Callable[[dict], None] | None = None,
-                       cancel=None) -> SessionTranscription:
-    """Run the whole transcription here (blocking); messages are stored as they arrive."""
+                       on_progress: Callable[[Progress], None] | None = None,
+                       cancel: threading.Event | None = None) -> SessionTranscription:
+    """Run the whole transcription here (blocking); messages are stored as they arrive. Raises
+    the job's error unless it is done (what was stored stays)."""
     job = SessionTranscription(ws, session_id, settings, restart=restart)
     if not job.tasks:
         return job
-
-    def handle(message: dict) -> None:
-        job.handle(message)
-        if on_message:
-            on_message(message)
-
-    try:
-        run_job(WORKER, job.params(), handle, cancel)
-    except BaseException as exc:
-        job.finish(exc)
-        raise
-    job.finish(None)
+    result = run_session_job(job, on_progress, cancel, on_message)
+    if result.error is not None:
+        raise result.error
     return job

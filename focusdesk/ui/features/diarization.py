@@ -1,13 +1,14 @@
-"""Session menu: "Find speakers…" (diarization in the child-process job runner, with progress
-and cancel) and "Speakers and who they are" (the mapping view), one tab per session keyed
-``speakers:<session id>``. The view's changes go to the window's change hub as speakers and
-segments of its session, so the transcript editor shows a mapped voice's pseudonym at once.
+"""Session menu: "Find speakers…" (diarization as a job of the window's jobs panel, with
+progress and cancel) and "Speakers and who they are" (the mapping view), one tab per session keyed
+``speakers:<session id>``. The view's changes go to the window's change hub as speakers and segments of its session, so the
+transcript editor and exports show a mapped voice's pseudonym at once.
 """
 
 from __future__ import annotations
 
 from focusdesk.core.changes import Changes, Entity, session_changes
 from focusdesk.store import sessions
+from focusdesk.ui.jobs_panel import jobs
 from focusdesk.ui.speakers.view import SpeakersView
 
 
@@ -52,7 +53,7 @@ def open_speakers(window, session_id: int | None = None) -> SpeakersView | None:
     session = sessions.get_session(window.workspace.db, session_id)
     if session is None:
         return None
-    view = SpeakersView(window.workspace, session_id)
+    view = SpeakersView(window.workspace, session_id, jobs=jobs(window))
     view.changed.connect(lambda: window.changes.notify(
         *session_changes(session_id, Entity.SPEAKERS, Entity.SEGMENTS, Entity.CODINGS)))
     view.status.connect(window.status)

@@ -1,12 +1,12 @@
-"""Session ▸ Transcribe session…: settings, a progress panel, segments streaming into the editor.
+"""Session ▸ Transcribe session…: settings, then a job in the window's jobs panel, segments
+streaming into the editor.
 
-The work runs through :func:`focusdesk.jobs.runner.run_job` in a child process (a crash or an
-out-of-memory kill never takes the window down); a :class:`JobThread` waits on it off the UI
-thread and hands every message back through a queued Qt signal, so the UI thread stores each
-segment as it arrives (the study's database belongs to that thread). The session's segments are
-announced to the window's change hub at most twice a second while they come in, and that
-session's open transcript editor reloads (others do not). A job that
-was cancelled, crashed or killed resumes after its last stored segment when it is started again.
+The work is a :class:`focusdesk.transcribe.service.SessionTranscription` run by the window's jobs
+(:mod:`focusdesk.ui.jobs_panel`) in a child process (a crash or an out-of-memory kill never takes
+the window down); the UI thread stores each segment as it arrives (the study's database belongs
+to that thread). The session's segments are announced to the window's change hub at
+most twice a second while they come in, and that session's open transcript editor reloads. A job that was cancelled, crashed or killed resumes after its
+last stored segment when it is started again.
 
 ``start_transcription(window, session_id)`` is the entry point for other features (the live
 console calls it after a recording stops); it uses the last settings chosen in the dialog.
@@ -14,34 +14,27 @@ console calls it after a recording stops); it uses the last settings chosen in t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDockWidget,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
-    QProgressBar,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from focusdesk.core.changes import Entity, session_changes
-from focusdesk.jobs.runner import JobCancelled
+from focusdesk.jobs.session_job import JobKind, JobOutcome, JobResult
 from focusdesk.store import sessions, study
-from focusdesk.transcribe.job import WORKER
-from focusdesk.transcribe.progressbar import format_eta
-from focusdesk.transcribe.service import VOCABULARY_KEY, SessionTranscription, low_confidence_words
+from focusdesk.transcribe.service import VOCABULARY_KEY, SessionTranscription
 from focusdesk.transcribe.types import DEFAULT_MODEL, ENGINES, Settings
 from focusdesk.ui import settings as prefs
 from focusdesk.ui.features import transcript_editor
-from focusdesk.ui.job_thread import JobThread
+from focusdesk.ui.jobs_panel import JobHandle, jobs
 
 REFRESH_MS = 500  # segment changes announced at most twice a second while segments arrive
 LANGUAGES = [("Detect", ""), ("English", "en"), ("German", "de"), ("French", "fr"),
@@ -71,83 +64,35 @@ def save_settings(s: Settings) -> None:
     prefs.set_value("transcription/beam_size", s.beam_size or 0)
 
 
-class TranscriptionPanel(QWidget):
-    """Percent, ETA, what is being done, segments stored, Cancel."""
-
-    cancel_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.title = QLabel("No transcription running.")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        self.progress.setValue(0)
-        self.eta = QLabel(format_eta(None))
-        self.detail = QLabel("")
-        self.detail.setWordWrap(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel_requested.emit)
-        row = QHBoxLayout()
-        row.addWidget(self.progress, 1)
-        row.addWidget(self.eta)
-        row.addWidget(self.cancel_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addLayout(row)
-        layout.addWidget(self.detail)
-
-    def running(self, title: str, note: str = "") -> None:
-        self.title.setText(title)
-        self.progress.setValue(0)
-        self.eta.setText(format_eta(None))
-        self.detail.setText(note or "Starting…")
-        self.cancel_button.setEnabled(True)
-
-    def show_progress(self, fraction: float, eta_s: float | None, text: str) -> None:
-        self.progress.setValue(int(round(max(0.0, min(1.0, fraction)) * 100)))
-        self.eta.setText(format_eta(eta_s))
-        if text:
-            self.detail.setText(text)
-
-    def ended(self, text: str) -> None:
-        self.cancel_button.setEnabled(False)
-        self.detail.setText(text)
-
-
 class TranscriptionController(QObject):
-    """One transcription at a time per window: the job, its thread, the panel, storage."""
+    """The window's transcriptions: plan, start through the window's jobs (one at a time), tell
+    the views as segments arrive, and say how it ended."""
 
-    finished = Signal(str)  # outcome kind
+    finished = Signal(object)  # JobOutcome
 
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.job: SessionTranscription | None = None
-        self.thread: JobThread | None = None
-        self.last_outcome = ""
-        self.last_error = ""
-        self.panel = TranscriptionPanel()
-        self.panel.cancel_requested.connect(self.cancel)
-        self.dock = QDockWidget("Transcription", window)
-        self.dock.setObjectName("transcription-dock")
-        self.dock.setWidget(self.panel)
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
-        self.dock.hide()
+        self.jobs = jobs(window)
+        self.handle: JobHandle | None = None
+        self.last_result: JobResult | None = None
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(REFRESH_MS)
         self._refresh.timeout.connect(lambda: self._announce(self.job))
-        self._low = 0
-        window.installEventFilter(self)
+
+    @property
+    def job(self) -> SessionTranscription | None:
+        return self.handle.job if self.handle is not None else None
 
     def is_running(self) -> bool:
-        return self.thread is not None
+        return self.handle is not None
 
     def start(self, session_id: int, settings: Settings, restart: bool = False) -> bool:
-        """Plan and start; False (with the reason in the panel and status bar) when it cannot."""
-        if self.is_running():
-            self._say("A transcription is already running; wait for it or cancel it first.")
+        """Plan and start; False (with the reason in the jobs panel and status bar) when it cannot."""
+        refused = self.jobs.refuse(JobKind.TRANSCRIBE)
+        if refused:
+            self.jobs.say(refused)
             return False
         ws = self.window.workspace
         session = sessions.get_session(ws.db, session_id)
@@ -156,116 +101,57 @@ class TranscriptionController(QObject):
         try:
             job = SessionTranscription(ws, session_id, settings, restart=restart)
         except (LookupError, ValueError) as exc:
-            self._say(str(exc))
+            self.jobs.say(str(exc))
             return False
         if not job.tasks:
             notes = "; ".join(job.skipped)
-            self._say(f"Nothing to transcribe in {session.name}" + (f" ({notes})." if notes else ".")
-                      + " Tick “Start again from the beginning” to transcribe it again.")
+            self.jobs.say(f"Nothing to transcribe in {session.name}" + (f" ({notes})." if notes else ".")
+                          + " Tick “Start again from the beginning” to transcribe it again.")
             return False
-        self.job, self._low = job, 0
         job.on_segment = self._on_segment
-        note = "Resuming after the last stored segment." if job.resumed else ""
-        self.panel.running(f"Transcribing {session.name}", note)
-        self.dock.show()
+        self.handle = self.jobs.start(job)
+        if job.resumed:
+            self.jobs.panel.row_for(self.handle).detail.setText(
+                "Resuming after the last stored segment.")
+        self.handle.ended.connect(self._on_ended)
         self._open_editor(session_id)
-        self.thread = JobThread(WORKER, job.params(), self)
-        self.thread.progress.connect(self._on_progress)
-        self.thread.message.connect(self._on_message)
-        self.thread.ended.connect(self._on_outcome)
-        self.thread.start()
         self.window.status(f"Transcribing {session.name}…")
         return True
 
     def cancel(self) -> None:
-        if self.thread is not None:
-            self.panel.detail.setText("Cancelling…")
-            self.thread.cancel()
+        if self.handle is not None:
+            row = self.jobs.panel.row_for(self.handle)
+            if row is not None:
+                row.cancel()
+            else:
+                self.handle.cancel()
 
     def wait(self, timeout_ms: int = 10000) -> bool:
-        return self.thread.wait(timeout_ms) if self.thread is not None else True
+        return self.handle.wait(timeout_ms) if self.handle is not None else True
 
     # --- in the UI thread ----------------------------------------------------------------------
 
-    def _on_message(self, message: dict) -> None:
-        if self.job is None:
-            return
-        try:
-            self.job.handle(message)
-        except Exception as exc:  # noqa: BLE001 - e.g. the study was closed: stop, say why
-            self.last_error = f"Could not store the transcript: {exc}"
-            self.cancel()
-
-    def _on_progress(self, fraction: float, eta_s, text: str) -> None:
-        if self.job is None:
-            return
-        if self.job.stored:
-            text = f"{text} — {self.job.stored} segment(s) stored"
-        self.panel.show_progress(fraction, eta_s, text)
-
     def _on_segment(self, segment) -> None:
-        self._low += len(low_confidence_words(segment))
         if not self._refresh.isActive():
             self._refresh.start()
 
-    def _on_outcome(self, kind: str, text: str) -> None:
-        kept = "What was transcribed is kept; start again to continue where it stopped."
-        if kind == "cancelled":
-            text = f"Cancelled. {kept}"
-        elif kind == "crashed":
-            text = f"{text} {kept}"
-        job, thread = self.job, self.thread
-        thread.wait()
-        self.thread = None
-        self.job = None
-        error = None if kind == "done" else (JobCancelled(text) if kind == "cancelled"
-                                             else RuntimeError(text))
-        try:
-            job.finish(error)
-        except Exception:  # noqa: BLE001 - the study may be closed already
-            pass
+    def _on_ended(self, result: JobResult) -> None:
+        handle, self.handle = self.handle, None
         self._refresh.stop()
-        if kind == "done":
-            self.panel.show_progress(1.0, 0.0, "")
-            text = (f"Done: {job.stored} segment(s) stored"
-                    + (f", {self._low} low-confidence word(s) to review (F7 in the transcript "
-                       "goes from one to the next)." if self._low else "."))
-        if self.last_error and kind == "cancelled":
-            kind, text = "failed", self.last_error
-        self.last_error = ""
-        self.last_outcome = kind
-        self.panel.ended(text)
-        self.window.status(text.splitlines()[0] if text else "", 10000)
-        self._announce(job)
-        thread.deleteLater()
-        self.finished.emit(kind)
+        self.last_result = result
+        row = self.jobs.panel.row_for(handle)
+        if row is not None and result.outcome is JobOutcome.DONE and handle.job.low_confidence:
+            row.detail.setText(f"{result.message} F7 in the transcript goes from one to the next.")
+        self._announce(handle.job)
+        self.finished.emit(result.outcome)
 
     def _announce(self, job: SessionTranscription | None) -> None:
         """Tell the views that the job's session has new turns (and maybe new voices)."""
         if job is not None:
             self.window.changes.notify(*session_changes(job.session_id, Entity.SEGMENTS, Entity.SPEAKERS))
 
-    def _say(self, text: str) -> None:
-        self.panel.ended(text)
-        self.dock.show()
-        self.window.status(text, 10000)
-
     def _open_editor(self, session_id: int) -> None:
         transcript_editor.open_editor(self.window, session_id)
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
-        if obj is self.window and event.type() == QEvent.Type.Close and self.is_running():
-            answer = QMessageBox.question(
-                self.window, "Transcription running",
-                "A transcription is running. Stop it and close? What is transcribed so far is "
-                "kept, and it continues from there next time.")
-            if answer != QMessageBox.StandardButton.Yes:
-                event.ignore()
-                return True
-            self.cancel()
-            self.wait()
-            QCoreApplication.sendPostedEvents(self)  # store what came in, mark the run cancelled
-        return super().eventFilter(obj, event)
 
 
 class TranscribeDialog(QDialog):
@@ -359,7 +245,7 @@ def start_transcription(window, session_id: int, settings: Settings | None = Non
                         restart: bool = False) -> bool:
     """Start transcribing ``session_id`` in the background (last used settings by default).
 
-    Returns False, with the reason in the status bar and the panel, when it cannot start
+    Returns False, with the reason in the status bar and the jobs panel, when it cannot start
     (another transcription is running, no recording, nothing left to do).
     """
     return controller(window).start(session_id, settings or saved_settings(), restart=restart)
@@ -376,7 +262,7 @@ def transcribe_action(window) -> bool:
     try:
         settings = dialog.settings()
     except ValueError as exc:
-        controller(window)._say(str(exc))
+        jobs(window).say(str(exc))
         return False
     save_settings(settings)
     study.update_settings(window.workspace.db, **{VOCABULARY_KEY: dialog.vocabulary_terms()})

@@ -9,8 +9,6 @@ the window's change hub as this session's speakers), so the transcript editor an
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -32,13 +29,13 @@ from PySide6.QtWidgets import (
 
 from focusdesk.core.timefmt import format_ms
 from focusdesk.diarize import service
+from focusdesk.jobs.session_job import JobKind, JobOutcome, JobResult
 from focusdesk.store import diarization, sessions, speaker_ops, study, transcripts
 from focusdesk.store.workspace import Workspace
-from focusdesk.ui.job_thread import JobThread
+from focusdesk.ui.jobs_panel import JobHandle, WindowJobs
 
 SAMPLE_MS = 6000  # the sample played: the start of the voice's longest turn
 COLUMNS = ["Voice", "Talk time", "Share", "Sample", "Who is it?", "Voice print"]
-_LIVE: set[JobThread] = set()  # running jobs, kept alive until their thread ends
 COL_VOICE, COL_TIME, COL_SHARE, COL_SAMPLE, COL_PERSON, COL_ENROL = range(6)
 
 
@@ -84,13 +81,13 @@ class SpeakersView(QWidget):
     changed = Signal()  # a mapping or a run changed the study
     status = Signal(str)
 
-    def __init__(self, workspace: Workspace, session_id: int, parent=None):
+    def __init__(self, workspace: Workspace, session_id: int, parent=None,
+                 jobs: WindowJobs | None = None):
         super().__init__(parent)
         self.workspace = workspace
         self.session_id = session_id
-        self.job: JobThread | None = None
-        self._params: dict | None = None
-        self._stored = 0
+        self.jobs = jobs  # the window's jobs, which run and show the speaker search
+        self.job: JobHandle | None = None
         self._player = None
         self._summary: list[diarization.SpeakerSummary] = []
         self._key: tuple | None = None
@@ -100,19 +97,12 @@ class SpeakersView(QWidget):
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.find_button = QPushButton("Find speakers…")
         self.find_button.setToolTip("Find who spoke when in this session's recordings, offline")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setVisible(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setVisible(False)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.find_button)
-        top.addWidget(self.cancel_button)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -126,7 +116,6 @@ class SpeakersView(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
@@ -287,32 +276,26 @@ class SpeakersView(QWidget):
         return self.start(num_speakers=num, channels=channels)
 
     def start(self, num_speakers: int | None = None, channels: bool = False) -> bool:
-        """Run diarization in the child process; results are stored as each recording finishes."""
+        """Run diarization as a job of the window (progress and Cancel in its jobs panel); results
+        are stored as each recording finishes."""
         if self.job is not None:
             return False
         try:
-            params = service.job_params(self.workspace, self.session_id, num_speakers=num_speakers,
-                                        channels=channels)
+            job = service.SessionDiarization(self.workspace, self.session_id,
+                                             num_speakers=num_speakers, channels=channels)
         except (LookupError, ValueError) as exc:
             self.message.setText(str(exc))
             return False
-        self._params, self._stored, self._started = params, 0, time.monotonic()
-        self.job = JobThread(service.WORKER, params)  # no parent: it must outlive a deleted view
-        _LIVE.add(self.job)
-        self.job.finished.connect(lambda j=self.job: _LIVE.discard(j))
-        self.destroyed.connect(self.job.cancel)  # the tab went away with the study: stop the child
-        self.job.progress.connect(self._on_progress)
+        refused = self.jobs.refuse(JobKind.DIARIZE) if self.jobs is not None else "No job panel."
+        if refused:
+            self.message.setText(refused)
+            return False
+        self.job = self.jobs.start(job)
         self.job.message.connect(self._on_message)
-        self.job.succeeded.connect(self._on_done)
-        self.job.failed.connect(self._on_failed)
-        self.job.cancelled.connect(self._on_cancelled)
+        self.job.ended.connect(self._on_ended)
+        self.destroyed.connect(self.job.cancel)  # the tab went away with the study: stop the child
         self.find_button.setEnabled(False)
-        self.cancel_button.setVisible(True)
-        self.cancel_button.setEnabled(True)
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
-        self.message.setText("Starting…")
-        self.job.start()
+        self.message.setText("Finding speakers… (progress and Cancel in the Jobs panel)")
         return True
 
     def is_running(self) -> bool:
@@ -321,63 +304,31 @@ class SpeakersView(QWidget):
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
-            self.cancel_button.setEnabled(False)
             self.message.setText("Cancelling…")
-
-    def _on_progress(self, fraction: float, eta, text: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        eta_text = f" — about {eta:.0f} s left" if eta else ""
-        self.message.setText(f"{text}{eta_text}")
 
     def _on_message(self, msg: dict) -> None:
         if msg.get("type") == "diarization":
-            service.store_message(self.workspace.db, msg)
-            self._stored += 1
             self.changed.emit()  # the transcript shows the speakers of each recording as it lands
 
-    def _finish_job(self) -> None:
-        if self.job is not None:
-            self.job.wait(5000)
-            self.job.deleteLater()
-        self.job = None
-        self.cancel_button.setVisible(False)
-        self.progress.setVisible(False)
-
-    def _on_done(self) -> None:
-        self._finish_job()
-        report = service.finish(self.workspace.db, self.session_id, self._params)
-        took = time.monotonic() - self._started
-        text = f"Found {report.speakers} voice(s) in {took:.0f} s."
-        for _sid, name in report.recognised:
-            text += f" Recognised the enrolled voice of {name}."
-        if report.speakers:
-            text += " Play each sample and choose who it is."
-        else:
-            text += " Nobody speaks in this recording (or it is too quiet)."
+    def _on_ended(self, result: JobResult) -> None:
+        handle, self.job = self.job, None
+        text = result.message
+        report = handle.job.report if handle is not None else None
+        if result.outcome is JobOutcome.DONE and report is not None:
+            text += (" Play each sample and choose who it is." if report.speakers else
+                     " Nobody speaks in this recording (or it is too quiet).")
         self.message.setText(text)
         self.reload()
-        self.status.emit(text)
-        self.changed.emit()
-
-    def _on_failed(self, error: str) -> None:
-        self._finish_job()
-        kept = " Recordings already done are kept." if self._stored else ""
-        self.message.setText(f"Finding speakers failed: {error}.{kept} Try again, or use channel "
-                             "mode for a recording with one person per channel.")
-        self.reload()
-
-    def _on_cancelled(self) -> None:
-        self._finish_job()
-        kept = " Recordings already done are kept." if self._stored else ""
-        self.message.setText(f"Cancelled; nothing else was changed.{kept}")
-        self.reload()
+        if result.outcome is JobOutcome.DONE:
+            self.status.emit(text)
+            self.changed.emit()
 
     def shutdown(self) -> None:
         """Stop a running job and the player (the tab closes or the window quits)."""
         if self.job is not None:
-            self.job.cancel()
-            self.job.wait(10000)
-            self.job = None
+            job, self.job = self.job, None
+            job.cancel()
+            job.wait(10000)
         if self._player is not None:
             self._player.stop()
 

@@ -1,4 +1,5 @@
-"""A terminal progress bar for job messages (a redrawn line on a terminal, sparse lines otherwise)."""
+"""A terminal progress bar for a job's Progress events (a redrawn line on a terminal, sparse lines
+otherwise): the CLI's view of the same events the window's jobs panel shows."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sys
 import time
 
 from focusdesk.core.timefmt import format_ms
+from focusdesk.jobs.session_job import Progress
 
 
 def format_eta(eta_s: float | None) -> str:
@@ -39,9 +41,14 @@ class ProgressBar:
             self.stream.write(f"{pct:3d}%  {format_eta(eta_s)}  {text}\n")
         self.stream.flush()
 
+    def show(self, progress: Progress) -> None:
+        self.update(progress.fraction, progress.eta_s, progress.text)
+
     def message(self, message: dict) -> None:
-        if message.get("type") == "progress":
-            self.update(float(message.get("fraction", 0.0)), message.get("eta_s"), message.get("text", ""))
+        """For a job run without a SessionJob (transcribe-file): its progress messages."""
+        progress = Progress.from_message(message)
+        if progress is not None:
+            self.show(progress)
 
     def close(self) -> None:
         if self.tty and self.drawn:
