@@ -26,10 +26,9 @@ JOB_TIMEOUT_MS = 240_000
 @pytest.fixture
 def window(qtbot, seeded):
     win = MainWindow(seeded)
-    qtbot.addWidget(win)
+    qtbot.addWidget(win, before_close_func=lambda w: jobs(w).cancel_all())
     win.show()
-    yield win
-    jobs(win).cancel_all()
+    return win
 
 
 def test_a_transcription_and_a_speaker_search_share_the_panel(qtbot, window, seeded):
@@ -46,7 +45,7 @@ def test_a_transcription_and_a_speaker_search_share_the_panel(qtbot, window, see
     ctrl = transcription.controller(window)
     assert transcription.start_transcription(window, talk, Settings(), restart=True)
     view = speakers_feature.open_speakers(window, call)
-    assert view.start()
+    assert view.start(num_speakers=2)
     ours, theirs = ctrl.handle, view.job
     assert [r.handle for r in panel.rows()] == [ours, theirs]
     assert [(r.handle.spec.kind, r.title.text()) for r in panel.rows()] == [
@@ -87,7 +86,7 @@ def test_a_transcription_and_a_speaker_search_share_the_panel(qtbot, window, see
     assert [r.handle.spec.kind for r in panel.rows()] == [JobKind.DIARIZE, JobKind.TRANSCRIBE]
     finished = []
     ctrl.finished.connect(finished.append)
-    qtbot.waitUntil(lambda: finished, timeout=JOB_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bool(finished), timeout=JOB_TIMEOUT_MS)
     assert finished == [JobOutcome.DONE], ctrl.last_result.message
     text = " ".join(s.text for s in transcripts.list_segments(ws.db, talk))
     assert "earlier transcript" not in text and "ask not what your country" in text

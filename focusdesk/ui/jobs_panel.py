@@ -192,6 +192,7 @@ class JobsPanel(QWidget):
                 self._remove(row)
         row = JobRow(handle, self)
         self.list.addWidget(row)
+        row.show()
         self.note.setText("")
         return row
 

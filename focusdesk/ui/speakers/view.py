@@ -92,6 +92,7 @@ class SpeakersView(QWidget):
         self._summary: list[diarization.SpeakerSummary] = []
         self._key: tuple | None = None
         self._reload_pending = False
+        self._shut = False
 
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.PlainText)
@@ -210,7 +211,8 @@ class SpeakersView(QWidget):
 
     def _deferred_reload(self) -> None:
         self._reload_pending = False
-        self.reload()
+        if not self._shut:  # the window closed (and its study) since the reload was asked for
+            self.reload()
 
     def row_of(self, label: str) -> int:
         return next(i for i, s in enumerate(self._summary) if s.speaker.label == label)
@@ -325,6 +327,7 @@ class SpeakersView(QWidget):
 
     def shutdown(self) -> None:
         """Stop a running job and the player (the tab closes or the window quits)."""
+        self._shut = True
         if self.job is not None:
             job, self.job = self.job, None
             job.cancel()
