@@ -13,6 +13,7 @@ import sqlite_utils
 from focusdesk.core.model import Session
 from focusdesk.core.turns import Diarization, Turn
 from focusdesk.diarize import results
+from focusdesk.diarize.taps import TapMapping, map_voices_from_taps
 from focusdesk.store import diarization, sessions, transcripts
 from focusdesk.store.workspace import Workspace
 
@@ -24,6 +25,7 @@ class DiarizeReport:
     recordings: int = 0
     speakers: int = 0  # distinct speakers in the session's turns afterwards
     recognised: list[tuple[int, str]] = field(default_factory=list)  # (speaker id, name)
+    taps: TapMapping | None = None  # voices named from "this is P03 speaking" taps
 
 
 def speaker_hint(session: Session) -> int | None:
@@ -84,8 +86,10 @@ def store_message(db: sqlite_utils.Database, message: dict, merge: bool = True) 
 
 
 def finish(db: sqlite_utils.Database, session_id: int, params: dict) -> DiarizeReport:
-    """After the job: recognise enrolled voices and count what there is."""
+    """After the job: name voices from the session's taps, then recognise enrolled voices (so
+    taps win where they disagree), and count what there is."""
     report = DiarizeReport(recordings=len(params["recordings"]))
+    report.taps = map_voices_from_taps(db, session_id)
     if params["mode"] == "model":
         from focusdesk.diarize.engine import ENGINE_NAME
 
