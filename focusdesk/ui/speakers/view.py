@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from focusdesk.core.timefmt import format_ms
 from focusdesk.diarize import service
+from focusdesk.diarize.taps import map_voices_from_taps
 from focusdesk.store import diarization, sessions, speaker_ops, study, transcripts
 from focusdesk.store.workspace import Workspace
 from focusdesk.ui.job_thread import JobThread
@@ -129,6 +130,10 @@ class SpeakersView(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
+        self.tap_notes = QLabel()  # what the seat taps named, and what they leave to confirm
+        self.tap_notes.setWordWrap(True)
+        self.tap_notes.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.tap_notes)
         layout.addWidget(self.empty, 1)
         self.reload()
 
@@ -184,6 +189,8 @@ class SpeakersView(QWidget):
                 combo.blockSignals(False)
             self.table.cellWidget(row, COL_ENROL).setEnabled(bool(s.person) and s.speaker.id in with_voice)
         self.table.setVisible(bool(self._summary))
+        self.tap_notes.setText(self._tap_text() if self._summary else "")
+        self.tap_notes.setVisible(bool(self.tap_notes.text()))
         self.empty.setVisible(not self._summary)
         has_recording = bool(transcripts.list_recordings(db, self.session_id))
         self.empty.setText("No speakers yet. Click “Find speakers…” to find the voices in the recording."
@@ -191,6 +198,18 @@ class SpeakersView(QWidget):
                            "This session has no recording yet: record it or import its audio "
                            "(File ▸ Import audio into session…), then find the speakers.")
         self.find_button.setEnabled(self.job is None and has_recording)
+
+    def _tap_text(self) -> str:
+        """The seat taps' verdict, not applied: named voices and what the user should confirm."""
+        mapping = map_voices_from_taps(self.workspace.db, self.session_id, apply=False)
+        if not (mapping.assigned or mapping.conflicts):
+            return ""
+        lines = []
+        if mapping.assigned:
+            lines.append("Named from the seat taps: " + "; ".join(n.text for n in mapping.assigned) + ".")
+        lines += ["Please confirm: " + (f"{n.label}: " if n.label else "") + n.text
+                  for n in mapping.conflicts + mapping.untapped]
+        return "\n".join(lines)
 
     def _build_rows(self, people) -> None:
         self.table.setRowCount(len(self._summary))
@@ -348,6 +367,8 @@ class SpeakersView(QWidget):
         report = service.finish(self.workspace.db, self.session_id, self._params)
         took = time.monotonic() - self._started
         text = f"Found {report.speakers} voice(s) in {took:.0f} s."
+        if report.taps is not None and report.taps.assigned:
+            text += f" Named {len(report.taps.assigned)} voice(s) from the seat taps."
         for _sid, name in report.recognised:
             text += f" Recognised the enrolled voice of {name}."
         if report.speakers:
