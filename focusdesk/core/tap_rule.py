@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from focusdesk.core.turns import Turn
 
-REACH_MS = 1500  # a tap in a pause counts for a turn at most this far away
+REACH_MS = 500  # a tap in a pause counts for a turn at most this far away (further: a guess)
 MAJORITY = 0.5  # "most": strictly more than half
 
 
@@ -55,9 +55,13 @@ def decide(turns: list[Turn], taps: list[tuple[Hashable, int]],
     """A verdict per voice that has tap votes, and the people none of whose taps named a voice
     (person -> why). ``name`` writes a person for the reasons (a pseudonym, never a real name)."""
     votes = tap_votes(turns, taps)
-    per_person: dict[Hashable, int] = {}
+    per_person: dict[Hashable, float] = {}  # taps that reached a voice (a tap in silence has no say)
+    for box in votes.values():
+        for person, n in box.items():
+            per_person[person] = per_person.get(person, 0.0) + n
+    tapped: dict[Hashable, int] = {}
     for person, _t in taps:
-        per_person[person] = per_person.get(person, 0) + 1
+        tapped[person] = tapped.get(person, 0) + 1
     verdicts = []
     placed: set[Hashable] = set()
     for voice in sorted(votes, key=lambda v: (len(v), v)):
@@ -69,17 +73,17 @@ def decide(turns: list[Turn], taps: list[tuple[Hashable, int]],
             v.reason = "taps of several people: " + ", ".join(
                 f"{name(p)} ({n:g})" for p, n in sorted(box.items(), key=lambda kv: -kv[1]))
         elif person_share <= MAJORITY:
-            v.reason = (f"only {w:g} of {name(top)}'s {per_person[top]} taps fall in this voice; "
+            v.reason = (f"only {w:g} of {name(top)}'s {per_person[top]:g} taps fall in this voice; "
                         "most are in another")
         else:
             v.person = top
             placed.add(top)
         verdicts.append(v)
     unplaced = {}
-    for person in per_person:
+    for person in tapped:
         if person in placed:
             continue
         where = [v.voice for v in verdicts if person in v.votes]
-        unplaced[person] = (f"{per_person[person]} tap(s) name no voice clearly"
+        unplaced[person] = (f"{tapped[person]} tap(s) name no voice clearly"
                             + (f" (they fall in {', '.join(where)})" if where else " (no voice speaks there)"))
     return verdicts, unplaced
