@@ -67,6 +67,10 @@ def diarize_cmd(args, ctx) -> int:
                          "the command again with --resume to do only the rest.") from result.error
     report = job.report
     print(f"{report.speakers} voice(s) in {report.recordings} recording(s) of {session.name!r}.")
+    if report.taps is not None:
+        from focusdesk.commands.taps import print_mapping
+
+        print_mapping(report.taps)
     for _sid, name in report.recognised:
         print(f"Recognised the enrolled voice of {name}.")
     _print_speakers(ws.db, session.id)

@@ -24,7 +24,7 @@ def _options(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="export a session (docx, qdpx, srt, vtt, txt, md, csv, xlsx, maxqda, atlas)")
+    p = sub.add_parser("export", help="export a session (docx, qdpx, srt, vtt, txt, md, csv, xlsx, maxqda, atlas, rttm)")
     p.add_argument("session")
     p.add_argument("--format", "-f", required=True, choices=exports.SESSION_FORMATS)
     _options(p)
@@ -49,6 +49,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=FORMATS)
     p.add_argument("--replace", action="store_true", help="replace the session's transcript")
     p.set_defaults(func=import_transcript_cmd)
+
+    p = sub.add_parser("import-turns", help="replace a session's speaker turns with an RTTM file's "
+                       "and give the words their speakers again")
+    p.add_argument("file", type=Path)
+    p.add_argument("--session", required=True)
+    p.add_argument("--uri", help="which recording of the file (when it holds several)")
+    p.set_defaults(func=import_turns_cmd)
 
     p = sub.add_parser("import-qdpx", help="import a REFI-QDA project (.qdpx or .qde)")
     p.add_argument("file", type=Path)
@@ -88,6 +95,17 @@ def export_cmd(args, ctx) -> int:
     warnings = exports.export_session(ws, session.id, args.format, args.output, _opts(args),
                                       include_media=not args.no_media)
     _report(args.output, warnings, args)
+    return 0
+
+
+def import_turns_cmd(args, ctx) -> int:
+    from focusdesk.exchange.rttm import import_rttm
+
+    ws = ctx.open()
+    session = sessions.session_by_name(ws.db, args.session)
+    ids = import_rttm(ws.db, session.id, args.file, uri=args.uri)
+    print(f"{len(ids)} speaker(s) from {args.file.name} in {session.name!r}: {', '.join(ids)}; "
+          "the transcript's words have their speakers again.")
     return 0
 
 

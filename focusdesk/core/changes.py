@@ -27,6 +27,7 @@ class Entity(StrEnum):
     CODINGS = "codings"
     MEMOS = "memos"
     GUIDE = "guide"
+    TAPS = "taps"  # "this is P03 speaking" taps and seat positions
 
 
 @dataclass(frozen=True)

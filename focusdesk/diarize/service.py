@@ -16,6 +16,7 @@ import sqlite_utils
 from focusdesk.core.model import Session
 from focusdesk.core.turns import Diarization, Turn
 from focusdesk.diarize import results
+from focusdesk.diarize.taps import TapMapping, map_voices_from_taps
 from focusdesk.jobs.session_job import JobKind, JobOutcome, JobSpec, Progress, run_session_job
 from focusdesk.store import diarization, sessions, transcripts
 from focusdesk.store.workspace import Workspace
@@ -28,6 +29,7 @@ class DiarizeReport:
     recordings: int = 0
     speakers: int = 0  # distinct speakers in the session's turns afterwards
     recognised: list[tuple[int, str]] = field(default_factory=list)  # (speaker id, name)
+    taps: TapMapping | None = None  # voices named from "this is P03 speaking" taps
 
 
 def speaker_hint(session: Session) -> int | None:
@@ -88,8 +90,10 @@ def store_message(db: sqlite_utils.Database, message: dict, merge: bool = True) 
 
 
 def finish(db: sqlite_utils.Database, session_id: int, params: dict) -> DiarizeReport:
-    """After the job: recognise enrolled voices and count what there is."""
+    """After the job: name voices from the session's taps, then recognise enrolled voices (so
+    taps win where they disagree), and count what there is."""
     report = DiarizeReport(recordings=len(params["recordings"]))
+    report.taps = map_voices_from_taps(db, session_id)
     if params["mode"] == "model":
         from focusdesk.diarize.engine import ENGINE_NAME
 
@@ -155,6 +159,8 @@ class SessionDiarization:
                     "recording with one person per channel.")
         self.report = finish(self.ws.db, self.session_id, self._params)
         text = f"Found {self.report.speakers} voice(s) in {time.monotonic() - self._began:.0f} s."
+        if self.report.taps is not None and self.report.taps.assigned:
+            text += f" Named {len(self.report.taps.assigned)} voice(s) from the seat taps."
         for _sid, name in self.report.recognised:
             text += f" Recognised the enrolled voice of {name}."
         return text

@@ -12,10 +12,10 @@ from focusdesk.exchange.safe_write import write_text
 from focusdesk.exchange.session_data import ExportOptions, load_session
 from focusdesk.store.workspace import Workspace
 
-SESSION_FORMATS = ("docx", "qdpx", "srt", "vtt", "txt", "md", "csv", "xlsx", "maxqda", "atlas")
+SESSION_FORMATS = ("docx", "qdpx", "srt", "vtt", "txt", "md", "csv", "xlsx", "maxqda", "atlas", "rttm")
 STUDY_FORMATS = ("qdpx", "csv", "xlsx")
 SUFFIX = {"docx": ".docx", "qdpx": ".qdpx", "srt": ".srt", "vtt": ".vtt", "txt": ".txt", "md": ".md",
-          "csv": ".csv", "xlsx": ".xlsx", "maxqda": ".txt", "atlas": ".txt"}
+          "csv": ".csv", "xlsx": ".xlsx", "maxqda": ".txt", "atlas": ".txt", "rttm": ".rttm"}
 LABELS = {
     "docx": "Word document with comments (.docx)",
     "qdpx": "REFI-QDA project for NVivo/ATLAS.ti/MAXQDA (.qdpx)",
@@ -23,7 +23,9 @@ LABELS = {
     "txt": "Plain text (.txt)", "md": "Markdown (.md)",
     "csv": "Codings table (.csv)", "xlsx": "Codings and framework matrix (.xlsx)",
     "maxqda": "MAXQDA focus-group transcript (.txt)", "atlas": "ATLAS.ti transcript with #hh:mm:ss# (.txt)",
+    "rttm": "Speaker turns for diarization tools (.rttm)",
 }
+RTTM_NAMES = "RTTM files always name speakers by pseudonym, never by real name."
 _TEXT = {"srt": subtitles.to_srt, "vtt": subtitles.to_vtt, "txt": text_formats.to_txt,
          "md": text_formats.to_markdown, "maxqda": text_formats.to_maxqda, "atlas": text_formats.to_atlas}
 
@@ -38,6 +40,11 @@ def export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str,
         raise ValueError(f"Unknown format {fmt!r}; choose one of {', '.join(SESSION_FORMATS)}.")
     if fmt in _TEXT:
         write_text(target, _TEXT[fmt](load_session(ws.db, session_id, options)))
+    elif fmt == "rttm":
+        from focusdesk.exchange.rttm import to_rttm
+
+        write_text(target, to_rttm(ws.db, session_id))
+        return [RTTM_NAMES] if options.names else []
     elif fmt == "docx":
         docx_export.write_docx(load_session(ws.db, session_id, options), target)
     elif fmt == "qdpx":
@@ -76,6 +83,10 @@ def preview(ws: Workspace, session_id: int, fmt: str, options: ExportOptions | N
     options = options or ExportOptions()
     if fmt in _TEXT:
         text = _TEXT[fmt](load_session(ws.db, session_id, options))
+    elif fmt == "rttm":
+        from focusdesk.exchange.rttm import to_rttm
+
+        text = to_rttm(ws.db, session_id)
     elif fmt == "docx":
         data = load_session(ws.db, session_id, options)
         lines = [text_formats.to_txt(data)]

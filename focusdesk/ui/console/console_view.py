@@ -2,8 +2,9 @@
 
 Keys (while the console has focus; typing in the note field is never taken over):
 1-9 mark "now" with a question of the current section, N the next question, S the next section,
-F1-F12 the study's quick tags, Ctrl+Enter saves the note (timed from its first keystroke).
-Every marker is written to the database the moment it is made.
+F1-F12 the study's quick tags, Ctrl+Enter saves the note (timed from its first keystroke),
+Alt+1-Alt+9 tap a seat of the seating plan ("this is P03 speaking", see ``seats.py``).
+Every marker and tap is written to the database the moment it is made.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from focusdesk.store import annotations, guide, sessions, study
 from focusdesk.ui import settings as prefs
 from focusdesk.ui.console.pacing import PacingBar
 from focusdesk.ui.console.recorder_panel import RecorderPanel
+from focusdesk.ui.console.seats import SeatPlan
 from focusdesk.ui.interfaces import StartTranscription
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,9 @@ class LiveConsole(QWidget):
             self.tag_buttons.append(b)
         tag_row.addStretch(1)
 
+        self.seat_plan = SeatPlan(ws, session_id, self.now_ms)
+        self.seat_plan.tapped.connect(self._tapped)
+
         self.note_edit = QPlainTextEdit()
         self.note_edit.setPlaceholderText("Note… (timed from your first keystroke; Ctrl+Enter saves)")
         self.note_edit.setMaximumHeight(70)
@@ -132,6 +137,8 @@ class LiveConsole(QWidget):
         rl.addWidget(self.recorder)
         rl.addWidget(self.consent_box)
         rl.addWidget(self._boxed("Quick tags", None, tag_row))
+        rl.addWidget(self._boxed("Seats  (click or Alt+1–9 while someone speaks · drag to arrange)",
+                                 self.seat_plan))
         rl.addLayout(note_row)
         rl.addWidget(self._boxed("Pacing (time in section / planned)", self.pacing))
         rl.addWidget(self._boxed("Markers", self.log), 1)
@@ -186,6 +193,7 @@ class LiveConsole(QWidget):
         self._shortcut("S", self.next_section)
         for i, tag in enumerate(self.tags):
             self._shortcut(f"F{i + 1}", lambda t=tag: self.mark_tag(t))
+        self.seat_plan.install_keys(self)
         self._shortcut("Ctrl+Return", self.save_note)
         self._shortcut("Ctrl+Enter", self.save_note)
 
@@ -223,6 +231,11 @@ class LiveConsole(QWidget):
         m = self._store(self.live.tag(CONSENT_TAG, self.now_ms(), note="Consent recorded"))
         self.consent_button.setText(f"Consent marked at {format_ms(m.ms)}")
         return m
+
+    def _tapped(self, tap) -> None:
+        self.log.insertItem(0, f"{format_ms(tap.t_ms)}  {tap.person.name} speaking")
+        if self.window_ is not None:
+            self.window_.changes.notify(*session_changes(self.session_id, Entity.TAPS))
 
     def _note_changed(self) -> None:
         text = self.note_edit.toPlainText()

@@ -29,9 +29,10 @@ def _views(window) -> list[SpeakersView]:
     return window.views(SpeakersView)
 
 
-# What a Speakers view shows: voices, their talk time and samples, and the people to map them to.
+# What a Speakers view shows: voices, their talk time and samples, the people to map them to,
+# and what the seat taps say.
 SHOWN = (Entity.SPEAKERS, Entity.SEGMENTS, Entity.RECORDINGS, Entity.PARTICIPANTS, Entity.FACILITATORS,
-         Entity.SESSIONS)
+         Entity.SESSIONS, Entity.TAPS)
 
 
 def _reload_all(window, changes: Changes) -> None:

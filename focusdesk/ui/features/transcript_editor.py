@@ -13,6 +13,7 @@ from PySide6.QtCore import QTimer
 from focusdesk.core.changes import Changes
 from focusdesk.store import sessions
 from focusdesk.store.search import SearchHit
+from focusdesk.ui.transcript import seat_taps
 from focusdesk.ui.transcript.editor import TranscriptEditor
 from focusdesk.ui.transcript.keys import KeysDialog
 from focusdesk.ui.transcript.search_panel import SearchPanel
@@ -63,6 +64,7 @@ def open_editor(window, session_id: int | None = None) -> TranscriptEditor | Non
         return None
     editor = TranscriptEditor(window.workspace, session_id)
     editor.changed.connect(lambda changes: window.changes.notify(*changes))
+    seat_taps.install(editor)  # "This is … speaking" at the playhead
     title = f"Transcript — {session.name}"
     editor.setProperty("title", title)
     window.open_view(title, editor, key=key)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from focusdesk.core.timefmt import format_ms
 from focusdesk.diarize import service
+from focusdesk.diarize.taps import map_voices_from_taps
 from focusdesk.jobs.session_job import JobKind, JobOutcome, JobResult
 from focusdesk.store import diarization, sessions, speaker_ops, study, transcripts
 from focusdesk.store.workspace import Workspace
@@ -119,6 +120,10 @@ class SpeakersView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
+        self.tap_notes = QLabel()  # what the seat taps named, and what they leave to confirm
+        self.tap_notes.setWordWrap(True)
+        self.tap_notes.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.tap_notes)
         layout.addWidget(self.empty, 1)
         self.reload()
 
@@ -174,6 +179,8 @@ class SpeakersView(QWidget):
                 combo.blockSignals(False)
             self.table.cellWidget(row, COL_ENROL).setEnabled(bool(s.person) and s.speaker.id in with_voice)
         self.table.setVisible(bool(self._summary))
+        self.tap_notes.setText(self._tap_text() if self._summary else "")
+        self.tap_notes.setVisible(bool(self.tap_notes.text()))
         self.empty.setVisible(not self._summary)
         has_recording = bool(transcripts.list_recordings(db, self.session_id))
         self.empty.setText("No speakers yet. Click “Find speakers…” to find the voices in the recording."
@@ -181,6 +188,18 @@ class SpeakersView(QWidget):
                            "This session has no recording yet: record it or import its audio "
                            "(File ▸ Import audio into session…), then find the speakers.")
         self.find_button.setEnabled(self.job is None and has_recording)
+
+    def _tap_text(self) -> str:
+        """The seat taps' verdict, not applied: named voices and what the user should confirm."""
+        mapping = map_voices_from_taps(self.workspace.db, self.session_id, apply=False)
+        if not (mapping.assigned or mapping.conflicts):
+            return ""
+        lines = []
+        if mapping.assigned:
+            lines.append("Named from the seat taps: " + "; ".join(n.text for n in mapping.assigned) + ".")
+        lines += ["Please confirm: " + (f"{n.label}: " if n.label else "") + n.text
+                  for n in mapping.conflicts + mapping.untapped]
+        return "\n".join(lines)
 
     def _build_rows(self, people) -> None:
         self.table.setRowCount(len(self._summary))
