@@ -42,3 +42,24 @@ def text_between(segments, start_s: float, end_s: float) -> str:
     """The words whose middle lies in [start_s, end_s) (seconds), from segments with words."""
     return " ".join(w.text for s in segments for w in s.words
                     if start_s <= (w.start + w.end) / 2 < end_s)
+
+
+# The clips the job tests join into one long recording, in order, each followed by 1 s of silence,
+# with the clip's length in seconds, its reference and the WER bound for its words.
+def long_clip_parts(with_stereo: bool = True) -> list[tuple[str, float, str, float]]:
+    parts = [("jfk.flac", 11.0, JFK, 0.1), ("librispeech-2412-153948-0000.flac", 11.66, LIBRI, 0.1),
+             ("telephone-2spk.wav", 30.0, telephone(), 0.3)]
+    return parts + ([("stereo-2spk.wav", 5.0, STEREO_LEFT, 0.2)] if with_stereo else [])
+
+
+def assert_parts_stored(segments, parts: list[tuple[str, float, str, float]]) -> None:
+    """Stored segments (word times in ms) of a recording made of ``parts`` joined with 1-s gaps:
+    each part's words match its reference within its bound, so a part transcribed twice after a
+    resume, or lost, fails while a word decoded differently on another CPU does not."""
+    start = 0.0
+    for _name, length, reference, bound in parts:
+        end = start + length
+        said = " ".join(w.text for s in segments for w in s.words
+                        if start - 0.3 <= (w.start_ms + w.end_ms) / 2000 < end + 0.3)
+        assert_close(said, reference, bound)
+        start = end + 1.0

@@ -12,6 +12,16 @@ import numpy as np
 import pytest
 import soundfile as sf
 from conftest import AUDIO, ROOT, fill_disk, small_disk
+from references import (
+    JFK,
+    LIBRI,
+    STEREO_LEFT,
+    STEREO_RIGHT,
+    assert_close,
+    assert_parts_stored,
+    long_clip_parts,
+    wer,
+)
 
 from focusdesk import cli
 from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
@@ -28,9 +38,6 @@ from focusdesk.transcribe.service import (
     transcribe_session,
 )
 from focusdesk.transcribe.types import Settings
-
-PHRASES = ["ask not what your country can do for you", "excuse me", "painful to myself",
-           "diane in new jersey", "confused complaint against the wizard"]
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +58,7 @@ def session_text(db, session_id) -> str:
 
 def assert_clean(db, session_id):
     segs = transcripts.list_segments(db, session_id)
-    text = session_text(db, session_id)
-    for phrase in PHRASES:
-        assert text.count(phrase) == 1, (phrase, text)
+    assert_parts_stored(segs, long_clip_parts())
     for a, b in zip(segs, segs[1:]):
         assert b.start_ms >= a.end_ms - 10, (a.text, b.text)
     return segs
@@ -72,7 +77,8 @@ def test_session_recordings_are_stored_on_the_session_timeline(seeded):
     second = [s for s in segs if s.recording_id == rec2.id]
     assert second and all(s.start_ms >= rec2.offset_ms == 11000 for s in second)
     assert all(s.start_ms <= w.start_ms <= w.end_ms <= s.end_ms + 20 for s in segs for w in s.words)
-    assert "excuse me" in session_text(ws.db, sid)
+    assert_close(" ".join(s.text for s in segs if s.recording_id != rec2.id), JFK, 0.1)
+    assert_close(" ".join(s.text for s in second), LIBRI, 0.1)
     assert progress[-1] == 1.0 and progress == sorted(progress)
     runs = list_runs(ws, sid)
     assert [(r["status"], r["engine"], r["model"], r["language"]) for r in runs] == \
@@ -171,7 +177,7 @@ def test_a_restart_that_runs_replaces_the_old_transcript(seeded):
     segs = transcripts.list_segments(ws.db, sid)
     assert segs and segs[0].start_ms == 0 and all(s.text != "An earlier transcript" for s in segs)
     text = session_text(ws.db, sid)
-    assert "earlier transcript" not in text and text.count("ask not what your country") == 1
+    assert "earlier transcript" not in text and wer(JFK, text) <= 0.1
     assert [r["status"] for r in list_runs(ws, sid)] == ["replaced", "done"]
     assert progress[-1].fraction == 1.0 and any("segment(s) stored" in p.text for p in progress)
 
@@ -184,8 +190,8 @@ def test_per_channel_recordings_get_one_speaker_per_channel(seeded):
     segs = transcripts.list_segments(ws.db, sid)
     names = transcripts.speaker_names(ws.db, sid)
     by_channel = {s.channel: (names[s.speaker_id], norm(s.text)) for s in segs}
-    assert by_channel[0][0] == "S1" and "wizard" in by_channel[0][1]
-    assert by_channel[1][0] == "S2" and "horizon" in by_channel[1][1]
+    assert by_channel[0][0] == "S1" and wer(STEREO_LEFT, by_channel[0][1]) <= 0.15
+    assert by_channel[1][0] == "S2" and wer(STEREO_RIGHT, by_channel[1][1]) <= 0.2
 
 
 def test_no_network_connection_is_opened_by_either_engine(seeded, monkeypatch, tmp_path):
@@ -198,7 +204,7 @@ def test_no_network_connection_is_opened_by_either_engine(seeded, monkeypatch, t
     import_audio_file(ws, sid, AUDIO / "jfk.flac")
     for engine in ("faster", "openai"):
         transcribe_session(ws, sid, Settings(engine=engine, beam_size=1), restart=True)
-        assert "ask not what your country" in session_text(ws.db, sid)
+        assert_close(session_text(ws.db, sid), JFK, 0.1)
     assert not log.exists(), log.read_text()
 
 
@@ -209,7 +215,7 @@ def test_cli_transcribe_file_offline_prints_the_sentence(tmp_path):
                               str(AUDIO / "jfk.flac"), "--engine", engine, "--beam-size", "1"],
                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
         assert out.returncode == 0, out.stderr
-        assert "ask not what your country can do for you" in out.stdout
+        assert_close(out.stdout, JFK, 0.1)
         assert "100%" in out.stderr
     assert not (tmp_path / "net.log").exists()
 
@@ -324,6 +330,5 @@ def test_a_full_disk_mid_job_loses_nothing_and_the_next_run_resumes(tmp_path, lo
         filler.unlink()
         transcribe_session(ws, sid, Settings(window_s=30))
         assert len(transcripts.list_segments(ws.db, sid)) > len(kept)
-        assert_clean(ws.db, sid)
-        assert "confused complaint against the wizard" in session_text(ws.db, sid)
+        assert_clean(ws.db, sid)  # every part, the last one included
         ws.close()

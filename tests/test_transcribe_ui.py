@@ -10,6 +10,7 @@ from conftest import AUDIO
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
+from references import JFK, assert_close, assert_parts_stored, long_clip_parts
 
 from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
 from focusdesk.audio.media import import_audio_file
@@ -26,7 +27,6 @@ from focusdesk.ui.features.transcription import TranscribeDialog, start_transcri
 from focusdesk.ui.jobs_panel import jobs
 from focusdesk.ui.main_window import MainWindow
 
-JFK = "ask not what your country can do for you"
 JOB_TIMEOUT_MS = 300_000
 
 
@@ -90,7 +90,7 @@ def test_transcribe_action_stores_segments_as_they_arrive_and_reaches_100(window
     with qtbot.waitSignal(ctrl.finished, timeout=JOB_TIMEOUT_MS) as blocker:
         pass
     assert blocker.args == [JobOutcome.DONE], row.detail.text()
-    assert JFK in text_of(window, sid)
+    assert_close(text_of(window, sid), JFK, 0.1)
     segs = transcripts.list_segments(window.workspace.db, sid)
     assert all(s.source == "whisper" and s.words for s in segs)
     assert row.progress.value() == 100 and values == sorted(values) and values[-1] == 100
@@ -148,10 +148,8 @@ def test_cancel_keeps_what_is_stored_and_a_new_start_resumes(window, qtbot, tmp_
     with qtbot.waitSignal(ctrl.finished, timeout=JOB_TIMEOUT_MS) as blocker:
         pass
     assert blocker.args == [JobOutcome.DONE], ctrl.last_result.message
-    text = text_of(window, sid)
-    for phrase in (JFK, "excuse me", "painful to myself", "diane in new jersey"):
-        assert text.count(phrase) == 1, (phrase, text)
     segs = transcripts.list_segments(window.workspace.db, sid)
+    assert_parts_stored(segs, long_clip_parts(with_stereo=False))  # nothing lost or doubled
     assert len(segs) > len(first)
     for a, b in zip(segs, segs[1:]):
         assert b.start_ms >= a.end_ms - 10
