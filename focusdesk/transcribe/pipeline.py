@@ -27,7 +27,7 @@ import numpy as np
 from focusdesk.audio.decode import SAMPLE_RATE, stream_audio
 from focusdesk.transcribe.engines import Engine
 from focusdesk.transcribe.guards import LoopGuard, norm, split_long_segment
-from focusdesk.transcribe.types import SegmentResult, WordResult
+from focusdesk.transcribe.types import VAD_THRESHOLD, SegmentResult, WordResult
 from focusdesk.transcribe.vocabulary import apply_vocabulary, build_terms
 
 SEAM_SEARCH_S = 30.0  # look this far either side of the window's nominal end for a quiet cut
@@ -81,8 +81,9 @@ class _Speech:
     engine call is one Whisper input and its text cannot cross a pause the VAD found.
     """
 
-    def __init__(self, piece: np.ndarray, vad: bool):
+    def __init__(self, piece: np.ndarray, vad: bool, threshold: float = VAD_THRESHOLD):
         self.groups: list[tuple[np.ndarray, object | None]] = []
+        self.regions: list[tuple[float, float]] = []  # seconds in the piece, padding taken off
         if not vad:
             self.groups = [(piece, None)]
             self.seconds = len(piece) / SAMPLE_RATE
@@ -90,8 +91,10 @@ class _Speech:
         from faster_whisper.vad import SpeechTimestampsMap, VadOptions, get_speech_timestamps
 
         chunks = get_speech_timestamps(
-            piece, VadOptions(speech_pad_ms=VAD_PAD_MS, max_speech_duration_s=GROUP_MAX_S),
+            piece, VadOptions(threshold=threshold, speech_pad_ms=VAD_PAD_MS,
+                              max_speech_duration_s=GROUP_MAX_S),
             sampling_rate=SAMPLE_RATE)
+        self.regions = speech_regions(chunks, len(piece))
         for group in group_chunks(chunks, int(GROUP_MAX_S * SAMPLE_RATE)):
             audio = np.concatenate([piece[c["start"]:c["end"]] for c in group])
             self.groups.append((audio, SpeechTimestampsMap(group, SAMPLE_RATE)))
@@ -108,6 +111,29 @@ class _Speech:
         words = [WordResult(t(w.start), t(w.end, True), w.text, w.probability) for w in seg.words]
         return SegmentResult(t(seg.start), t(seg.end, True), seg.text, words, seg.avg_logprob,
                              seg.no_speech_prob, seg.compression_ratio)
+
+
+def speech_regions(chunks: list[dict], n_samples: int) -> list[tuple[float, float]]:
+    """VAD chunks (samples, padded by ``VAD_PAD_MS``) as seconds of speech, padding taken off.
+
+    The pad comes off only where silero added it: not at the piece's edges, and not where two
+    chunks meet (silero splits a pause shorter than two pads between them, so the pause there is
+    unknown and short; it stays counted as speech).
+    """
+    pad = VAD_PAD_MS * SAMPLE_RATE // 1000
+    out: list[tuple[float, float]] = []
+    for i, c in enumerate(chunks):
+        met_before = i > 0 and c["start"] - chunks[i - 1]["end"] <= 2
+        met_after = i + 1 < len(chunks) and chunks[i + 1]["start"] - c["end"] <= 2
+        s = c["start"] + (pad if c["start"] > 0 and not met_before else 0)
+        e = c["end"] - (pad if c["end"] < n_samples and not met_after else 0)
+        if e <= s:
+            continue
+        if out and met_before and abs(out[-1][1] - c["start"] / SAMPLE_RATE) < 0.001:
+            out[-1] = (out[-1][0], e / SAMPLE_RATE)
+        else:
+            out.append((s / SAMPLE_RATE, e / SAMPLE_RATE))
+    return out
 
 
 def group_chunks(chunks: list[dict], max_samples: int) -> list[list[dict]]:
@@ -134,11 +160,14 @@ def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None =
                       start_s: float = 0.0, language: str | None = None,
                       vocabulary: list[str] | None = None, window_s: float | None = None,
                       on_segment: Callable[[SegmentResult], None],
+                      on_speech: Callable[[list[tuple[float, float]]], None] | None = None,
                       on_position: Callable[[float], None] | None = None,
                       should_stop: Callable[[], bool] | None = None) -> StreamStats:
     """Transcribe ``path`` from ``start_s``; segments (file time, seconds) go to ``on_segment``.
 
-    ``on_position(seconds)`` reports how far the file has been processed.
+    ``on_position(seconds)`` reports how far the file has been processed; ``on_speech(regions)``
+    gets each window's detected speech (file seconds, without padding) before it is decoded, so a
+    resumed run, which starts again after the last stored segment, finds it again from there.
     """
     settings = engine.settings
     window_s = window_s or settings.window_s
@@ -168,7 +197,9 @@ def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None =
         if exhausted and len(buffer) - cut < SAMPLE_RATE // 10:
             cut = len(buffer)  # do not leave a sliver for a last window
         piece, buffer = buffer[:cut], buffer[cut:]
-        speech = _Speech(piece, settings.vad)
+        speech = _Speech(piece, settings.vad, settings.vad_threshold)
+        if on_speech and speech.regions:
+            on_speech([(buffer_start + a, buffer_start + b) for a, b in speech.regions])
         stats.windows += 1
         stats.speech_s += speech.seconds
         for audio, time_map in speech.groups:
