@@ -116,7 +116,7 @@ def test_filling_a_lost_stretch_restores_it_without_moving_other_words(seeded, q
     before = [(w.start_ms, w.end_ms, w.text) for s in transcripts.list_segments(ws.db, sid) for w in s.words]
     stretches = speech_regions.session_coverage(ws.db, sid).stretches
     assert len(stretches) == 1 and stretches[0].duration_ms > 0.7 * (end - start) * 1000
-    assert cli.main(["--workspace", str(ws.root), "coverage", "Focus group 1"]) == 0
+    assert cli.main(["--workspace", str(ws.root), "speech-coverage", "Focus group 1"]) == 0
     assert "1 stretch(es) without" in capsys.readouterr().out
 
     job = StretchFill(ws, sid, stretches)

@@ -60,10 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                       "(new words are flagged for review); may be given more than once")
     fill.add_argument("--fill-gaps", action="store_true",
                       help="transcribe every stretch of detected speech without words again "
-                      "(see: focusdesk coverage SESSION)")
+                      "(see: focusdesk speech-coverage SESSION)")
     p.set_defaults(func=transcribe_cmd)
 
-    p = sub.add_parser("coverage", help="how much of a session's detected speech has words, and "
+    p = sub.add_parser("speech-coverage", help="how much of a session's detected speech has words, and "
                        "the stretches without")
     p.add_argument("session", help="session name")
     p.set_defaults(func=coverage_cmd)

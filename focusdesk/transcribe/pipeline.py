@@ -79,6 +79,27 @@ class _Speech:
     yankee what your country…" — "Yankee" was said in the call before) on some CPUs and compute
     types. Each group here is at most ``GROUP_MAX_S`` of speech, cut between VAD regions, so every
     engine call is one Whisper input and its text cannot cross a pause the VAD found.
+
+    The VAD's threshold (``Settings.vad_threshold``, default ``VAD_THRESHOLD`` = 0.2) was chosen
+    by bench/coverage.py (tiny.en, int8, greedy, seed 0; issue 12). Share of single-speaker AMI
+    reference speech with no word within 0.2 s / trn07's quiet speaker FEE087 lost / false words /
+    telephone-2spk WER / seam files WER, worst read-speech part (jfk and LibriSpeech 0 % at all):
+
+    ====== ======= ===== ===== ====== =============
+    thr    lost    quiet false tel    seams
+    0.20   8.3 %   0 %   3/473 17.3 % 9.8 %, 0.0 %
+    0.25   14.6 %  78 %  1/444 18.5 % 10.2 %, 0.0 %
+    0.30   16.1 %  78 %  0/421 21.0 % 9.9 %, 0.0 %
+    0.35   14.9 %  80 %  1/448 21.0 % 10.0 %, 0.0 %
+    0.50   16.4 %  89 %  0/426 16.0 % 10.2 %, 9.1 %
+    ====== ======= ===== ===== ====== =============
+
+    0.2 halves the lost speech and keeps the quiet speaker, for one word more on the call and
+    three words that touch no reference speech ("All", "Thank you."); nothing is written over
+    silence or noise. It sits on an edge (at 0.25 FEE087 is lost again), so a voice a little
+    quieter can still be missed: the transcription stores the regions it found (``regions``) and
+    the editor marks the speech that got no words (focusdesk.core.speech_cover). Lower (0.15,
+    measured in the prototype) lost more again (13 %). Levelling before the VAD lost more too.
     """
 
     def __init__(self, piece: np.ndarray, vad: bool, threshold: float = VAD_THRESHOLD):
