@@ -1,6 +1,7 @@
 """Benchmark: speech lost without a trace — the VAD threshold sweep and the fill pass (issue 12).
 
-For each silero threshold (0.5 = the old setting, measured in the same run) the product pipeline
+For each silero threshold, with and without the pipeline's second chance for unheard speech
+(``retry_unheard``; 0.5 without it = the old setting, measured in the same run), the pipeline
 (focusdesk.transcribe.pipeline.transcribe_stream, tiny.en, int8, greedy) runs on:
 
 * the ten AMI clips (../shared/data/audio/ami, RTTM reference): the share of *single-speaker*
@@ -44,7 +45,7 @@ from focusdesk.transcribe import pipeline  # noqa: E402
 from focusdesk.transcribe.engines import load_engine  # noqa: E402
 from focusdesk.transcribe.fill import fill_settings, fill_words  # noqa: E402
 from focusdesk.transcribe.guards import norm  # noqa: E402
-from focusdesk.transcribe.types import Settings  # noqa: E402
+from focusdesk.transcribe.types import VAD_THRESHOLD, Settings  # noqa: E402
 
 TOL = 200  # ms
 CLIPS = [f"trn0{i}" for i in range(10)]
@@ -158,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fill", type=float, nargs="*", default=None,
                     help="thresholds to run the fill pass on (default: the old one and the lowest)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
+    ap.add_argument("--retry", choices=["on", "off", "both"], default="both",
+                    help="the pipeline's second chance for unheard speech (Settings.retry_unheard); "
+                    "the old setting (0.5, no retry) is always measured")
     args = ap.parse_args(argv)
     ref = rttm()
     tel = telephone_reference()
@@ -173,8 +177,11 @@ def main(argv: list[str] | None = None) -> int:
                  SAMPLE_RATE)
         print(f"{'threshold':>9} {'uncov':>6} {'seeds':>14} {'quiet':>6} {'false':>7} {'cover':>6} "
               f"{'jfk':>5} {'libri':>5} {'tel':>5} {'seamWER':>7} {'seamRead':>8} {'noise':>5} {'s':>4}")
-        for th in args.thresholds:
-            engine = load_engine(Settings(vad_threshold=th))
+        variants = [(OLD, False)] + [(th, r) for th in args.thresholds
+                                     for r in {"on": [True], "off": [False], "both": [False, True]}[args.retry]
+                                     if (th, r) != (OLD, False)]
+        for th, retry in variants:
+            engine = load_engine(Settings(vad_threshold=th, retry_unheard=retry))
             t0 = time.perf_counter()
             by_seed = []
             for n in args.seeds:
@@ -193,20 +200,22 @@ def main(argv: list[str] | None = None) -> int:
                 e, n, w = seams.score([w for s in segs for w in s.words], spans)
                 errors, total, worst = errors + e, total + n, max(worst, w)
             noise = sum(len(run_file(engine, tmp / f)[0]) for f in ("silence.wav", "white60.wav"))
-            results[th] = (fig, runs)
+            results[(th, retry)] = (fig, runs)
             seeds_txt = "/".join(f"{f['uncovered']:.1%}" for f, _ in by_seed)
-            print(f"{th:>9.2f} {fig['uncovered']:>6.1%} {seeds_txt:>14} {fig['quiet']:>6.0%} "
+            print(f"{th:>7.2f}{'+r' if retry else '  '} {fig['uncovered']:>6.1%} {seeds_txt:>14} {fig['quiet']:>6.0%} "
                   f"{len(fig['false']):>3}/{fig['words']:<3} {cover:>6.1%} "
                   + " ".join(f"{x:>5.1%}" for x in wers)
                   + f" {errors / total:>7.1%} {worst:>8.1%} {noise:>5} {time.perf_counter() - t0:>4.0f}")
             print("          per clip: " + " ".join(f"{c[3:]}:{v:.0%}" for c, v in fig["per_clip"].items())
                   + f" | false: {', '.join(fig['false'][:6])}")
-    fill_at = args.fill if args.fill is not None else sorted({OLD, min(args.thresholds)} & set(results))
+    fill_at = ([k for k in results if k[0] in args.fill] if args.fill is not None
+               else [(OLD, False), (VAD_THRESHOLD, True)])
+    fill_at = [k for k in fill_at if k in results]
     if fill_at:
         engine = load_engine(fill_settings(Settings()))
         print(f"\nfill pass ({engine.model_name}, levelled, no VAD, beam 5, no-speech 0.8):")
-    for th in fill_at:
-        fig, runs = results[th]
+    for th, retry in fill_at:
+        fig, runs = results[(th, retry)]
         t0 = time.perf_counter()
         after, stretches, filled = {}, 0, 0
         for c, (words, regions) in runs.items():
@@ -214,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             filled += n
             stretches += len(speech_coverage(regions, [(s, e) for s, e, _ in words]).stretches)
         f2 = ami_figures(after, ref)
-        print(f"  threshold {th:.2f}: {stretches} stretch(es), {filled} filled; uncovered "
+        print(f"  threshold {th:.2f}{' + retry' if retry else ''}: {stretches} stretch(es), {filled} filled; uncovered "
               f"{fig['uncovered']:.1%} -> {f2['uncovered']:.1%}; quiet {fig['quiet']:.0%} -> "
               f"{f2['quiet']:.0%}; false words {len(fig['false'])} -> {len(f2['false'])} "
               f"({', '.join(f2['false'][:8])}); {time.perf_counter() - t0:.0f} s")

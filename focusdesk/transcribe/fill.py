@@ -72,12 +72,13 @@ def fill_words(engine: Engine, audio: np.ndarray, audio_start_s: float, start_s:
         if kept is not None:
             words += [w for w in kept.words
                       if start_s - KEEP_TOLERANCE_S <= (w.start + w.end) / 2 <= end_s + KEEP_TOLERANCE_S]
-    if not words:
-        return []
+    return words if words and plausible(words) else []
+
+
+def plausible(words: list[WordResult]) -> bool:
+    """False for a stock phrase over noise alone, or words that are improbable on average."""
     text = norm(" ".join(w.text for w in words))
-    if text in STOCK or float(np.mean([w.probability for w in words])) < MIN_MEAN_PROBABILITY:
-        return []
-    return words
+    return text not in STOCK and float(np.mean([w.probability for w in words])) >= MIN_MEAN_PROBABILITY
 
 
 def fill_worker(params: dict, emit) -> None:

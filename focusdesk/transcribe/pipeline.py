@@ -38,6 +38,7 @@ VAD_PAD_MS = 800
 # Speech handed to the engine at once: under Whisper's 30-s input, so the engine never seeks
 # inside it (see _Speech), with room for the padding Whisper adds at the end.
 GROUP_MAX_S = 28.0
+RETRY_CONTEXT_S = 0.3  # audio either side of an unheard stretch decoded again (see second_chance)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class StreamStats:
     segments: int = 0
     dropped_segments: int = 0
     dropped_words: int = 0
+    retried: int = 0  # segments found by decoding unheard speech again (second_chance)
     loops_detected: int = 0  # windows in which the guard removed a repetition loop
     language: str | None = None
 
@@ -157,6 +159,46 @@ def speech_regions(chunks: list[dict], n_samples: int) -> list[tuple[float, floa
     return out
 
 
+def second_chance(engine: Engine, piece: np.ndarray, piece_start: float,
+                  regions: list[tuple[float, float]], words: list[WordResult],
+                  language: str | None, prompt: str | None) -> list[SegmentResult]:
+    """Decode again, each on its own, the stretches of detected speech that got no word.
+
+    Why: Whisper judges a voice against the loudest audio of its input. A LibriSpeech reader
+    26 dB under JFK, in the same engine call, came out as nothing, though the VAD had found all
+    of it; on its own the same audio is transcribed in full. So every stretch of a window's
+    detected speech that is still without words (focusdesk.core.speech_cover: 1 s or more) is
+    decoded alone, with the same settings; words are kept only inside it (nothing else moves),
+    and a result that is only a stock phrase or improbable is dropped (fill.plausible).
+    """
+    from focusdesk.core.speech_cover import speech_coverage
+    from focusdesk.transcribe.fill import KEEP_TOLERANCE_S, plausible
+
+    def ms(t: float) -> int:
+        return round(t * 1000)
+
+    cov = speech_coverage([(ms(piece_start + a), ms(piece_start + b)) for a, b in regions],
+                          [(ms(w.start), ms(w.end)) for w in words])
+    out: list[SegmentResult] = []
+    for st in cov.stretches:
+        start, end = st.start_ms / 1000, st.end_ms / 1000
+        a = max(0, int((start - RETRY_CONTEXT_S - piece_start) * SAMPLE_RATE))
+        b = min(len(piece), int((end + RETRY_CONTEXT_S - piece_start) * SAMPLE_RATE))
+        if b - a < SAMPLE_RATE // 2:
+            continue
+        _, segments = engine.transcribe(piece[a:b], language, prompt)
+        guard = LoopGuard()
+        for seg in segments:
+            kept = guard.accept(seg.shifted(piece_start + a / SAMPLE_RATE))
+            inside = [w for w in (kept.words if kept else [])
+                      if start - KEEP_TOLERANCE_S <= (w.start + w.end) / 2 <= end + KEEP_TOLERANCE_S]
+            if inside and plausible(inside):
+                out.append(SegmentResult(inside[0].start, inside[-1].end,
+                                         "".join(w.text for w in inside).strip(), inside,
+                                         kept.avg_logprob, kept.no_speech_prob, kept.compression_ratio))
+    return out
+
+
 def group_chunks(chunks: list[dict], max_samples: int) -> list[list[dict]]:
     """Pack consecutive VAD regions into groups of at most ``max_samples`` of speech.
 
@@ -223,6 +265,7 @@ def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None =
             on_speech([(buffer_start + a, buffer_start + b) for a, b in speech.regions])
         stats.windows += 1
         stats.speech_s += speech.seconds
+        heard: list[WordResult] = []
         for audio, time_map in speech.groups:
             if len(audio) < SAMPLE_RATE // 10:
                 continue
@@ -235,6 +278,7 @@ def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None =
                 if kept is None:
                     continue
                 kept = apply_vocabulary(kept, terms)
+                heard += kept.words
                 stats.segments += 1
                 on_segment(kept)
                 if on_position:
@@ -242,6 +286,14 @@ def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None =
                 if should_stop and should_stop():
                     return stats
             stats.loops_detected += guard.loop_detected
+        if settings.retry_unheard and speech.regions:
+            for seg in second_chance(engine, piece, buffer_start, speech.regions, heard,
+                                     stats.language, base_prompt or None):
+                stats.segments += 1
+                stats.retried += 1
+                on_segment(apply_vocabulary(seg, terms))
+                if should_stop and should_stop():
+                    return stats
         buffer_start += cut / SAMPLE_RATE
         if on_position:
             on_position(buffer_start)

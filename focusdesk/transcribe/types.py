@@ -26,6 +26,7 @@ class Settings:
     vocabulary_prompt: bool = False  # also prompt the model with them (breaks tiny.en; see vocabulary.py)
     vad: bool = True
     vad_threshold: float = VAD_THRESHOLD  # silero's speech probability to count as speech
+    retry_unheard: bool = True  # decode detected speech that got no words again, alone
     no_speech_threshold: float = 0.6  # Whisper's: above it (and unlikely text) a segment is skipped
     threads: int = 0  # 0: the engine's default
     window_s: float = 300.0  # audio processed at once; memory grows with it
