@@ -83,7 +83,11 @@ def fill_gap(editor, stretch: Stretch | None = None):
     if stretch is None:
         editor.info_label.setText("Select a “Speech not transcribed” row first (F8 finds them)")
         return None
-    manager = jobs(editor.window())
+    window = editor.window()
+    if not hasattr(window, "addDockWidget"):  # an editor outside the main window has no jobs panel
+        editor.info_label.setText("Open the session in the main window to transcribe it again")
+        return None
+    manager = jobs(window)
     refused = manager.refuse(_kind())
     if refused:
         manager.say(refused)
