@@ -8,6 +8,7 @@ import pytest
 import soundfile as sf
 from conftest import AUDIO
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow
 from references import JFK, LIBRI, text_between, wer
 from test_editor_ui import editor, session  # noqa: F401 - fixtures
 
@@ -19,12 +20,15 @@ from focusdesk.commands.transcribe import parse_stretch
 from focusdesk.core.model import Segment, Word
 from focusdesk.core.speech_cover import Stretch, speech_coverage
 from focusdesk.jobs import JobOutcome, run_session_job
+from focusdesk.jobs.session_job import JobKind
 from focusdesk.store import sessions, speech_regions, transcripts
 from focusdesk.transcribe.engines import load_engine
 from focusdesk.transcribe.fill_service import SOURCE, StretchFill
 from focusdesk.transcribe.pipeline import transcribe_stream
 from focusdesk.transcribe.service import transcribe_session
 from focusdesk.transcribe.types import LOW_CONFIDENCE, Settings
+from focusdesk.ui.jobs_panel import jobs
+from focusdesk.ui.transcript.editor import TranscriptEditor
 
 QUIET_DB = -26.0
 
@@ -71,7 +75,7 @@ def test_quiet_speaker_keeps_its_words(quiet_clip):
     path, (start, end) = quiet_clip
     segments, regions = [], []
     transcribe_stream(load_engine(Settings()), path, on_segment=segments.append, on_speech=regions.extend)
-    assert wer(LIBRI, text_between(segments, start - 0.5, end + 0.5)) <= 0.15
+    assert wer(LIBRI, text_between(segments, start - 0.5, end + 0.5)) <= 0.1  # 0 % measured
     assert wer(JFK, text_between(segments, 0, start - 0.5)) <= 0.1
     # the detected speech reaches into the quiet reader's span, padding taken off
     heard = sum(max(0.0, min(b, end) - max(a, start)) for a, b in regions)
@@ -102,18 +106,22 @@ def test_speech_is_stored_and_coverage_shows_in_session_list(seeded, quiet_clip,
     assert speech_regions.list_regions(ws.db, sid) == regions
 
 
-def test_filling_a_lost_stretch_restores_it_without_moving_other_words(seeded, quiet_clip, capsys):
-    ws = seeded
-    path, (start, end) = quiet_clip
-    sid = _transcribed(ws, path)
+def _lose_quiet_reader(ws, sid, start, end):
+    """Delete the quiet reader's words, as a pass that did not hear them would; the other words."""
     off = transcripts.list_recordings(ws.db, sid)[0].offset_ms
-    # lose the quiet reader's words, as a pass that did not hear them would
     lost = [s for s in transcripts.list_segments(ws.db, sid)
             if s.start_ms - off >= (start - 0.5) * 1000 and s.end_ms - off <= (end + 0.5) * 1000]
     assert lost
     for s in lost:
         transcripts.delete_segment(ws.db, s.id)
-    before = [(w.start_ms, w.end_ms, w.text) for s in transcripts.list_segments(ws.db, sid) for w in s.words]
+    return [(w.start_ms, w.end_ms, w.text) for s in transcripts.list_segments(ws.db, sid) for w in s.words]
+
+
+def test_filling_a_lost_stretch_restores_it_without_moving_other_words(seeded, quiet_clip, capsys):
+    ws = seeded
+    path, (start, end) = quiet_clip
+    sid = _transcribed(ws, path)
+    before = _lose_quiet_reader(ws, sid, start, end)
     stretches = speech_regions.session_coverage(ws.db, sid).stretches
     assert len(stretches) == 1 and stretches[0].duration_ms > 0.7 * (end - start) * 1000
     assert cli.main(["--workspace", str(ws.root), "speech-coverage", "Focus group 1"]) == 0
@@ -174,3 +182,33 @@ def test_editor_marks_untranscribed_speech_and_f8_walks_it(qtbot, editor, sessio
             Word(first[0] + 1_300, first[1], "there", 0.9)]))
     ed.reload(force=True)
     assert [ed.model.rows[r].stretch for r in ed.model.gap_rows()] == [Stretch(*second)]
+
+
+def test_ctrl_f8_in_the_window_fills_the_stretch_as_a_job(qtbot, seeded, quiet_clip):
+    ws = seeded
+    path, (start, end) = quiet_clip
+    sid = _transcribed(ws, path)
+    before = _lose_quiet_reader(ws, sid, start, end)
+    win = QMainWindow()
+    ed = TranscriptEditor(ws, sid)
+    ed.quiet = True
+    win.setCentralWidget(ed)
+    qtbot.addWidget(win)
+    win.resize(1000, 700)
+    win.show()
+    qtbot.waitExposed(win)
+    assert len(ed.model.gap_rows()) == 1
+    ed.view.setFocus()
+    qtbot.keyClick(ed.view, Qt.Key.Key_F8)
+    qtbot.keyClick(ed.view, Qt.Key.Key_F8, Qt.KeyboardModifier.ControlModifier)
+    handle = jobs(win).handles[-1]
+    assert handle.spec.kind is JobKind.FILL
+    qtbot.waitUntil(lambda: handle.result is not None, timeout=180_000)  # the window never waited
+    assert handle.result.outcome is JobOutcome.DONE, handle.result.message
+    qtbot.waitUntil(lambda: any(s.source == SOURCE for s in ed.model.segments), timeout=5_000)
+    assert ed.model.gap_rows() == []
+    after = [(w.start_ms, w.end_ms, w.text) for s in transcripts.list_segments(ws.db, sid)
+             if s.source != SOURCE for w in s.words]
+    assert after == before
+    assert ed.model.unsure_words()  # the filled words are there to review with F7
+    ed.shutdown()
