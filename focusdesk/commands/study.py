@@ -205,12 +205,13 @@ def session_list(args, ctx) -> int:
         rows.append([s.name, s.kind.value, sites.get(s.site_id, ""), s.date,
                      ",".join(codes_by_id[pid] for pid in s.participant_ids),
                      format_ms(p.audio_ms) if p.recordings else "no audio",
-                     str(p.words), f"{p.speakers_named}/{p.speakers}", str(p.codings), p.next_step])
+                     str(p.words), p.coverage_text, f"{p.speakers_named}/{p.speakers}",
+                     str(p.codings), p.next_step])
     if not rows:
         print("No sessions yet. Add one with: focusdesk session add NAME --kind focus-group")
         return 0
     print_table(rows, ["session", "kind", "site", "date", "participants", "audio", "words",
-                       "named", "codings", "next step"])
+                       "speech covered", "named", "codings", "next step"])
     return 0
 
 

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from focusdesk.commands._common import print_table
+from focusdesk.core.speech_cover import Stretch
 from focusdesk.core.timefmt import format_ms
-from focusdesk.transcribe.types import DEFAULT_MODEL, ENGINES, Settings
+from focusdesk.transcribe.types import DEFAULT_MODEL, ENGINES, VAD_THRESHOLD, Settings
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:
@@ -24,6 +25,8 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
                    help="1 = greedy; default: 1 for the faster engine, 5 for openai (as the whisper command)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: the engine's)")
     p.add_argument("--no-vad", action="store_true", help="do not skip non-speech (not recommended)")
+    p.add_argument("--vad-threshold", type=float, default=VAD_THRESHOLD, metavar="P",
+                   help=f"speech-detection threshold, 0-1; lower hears quieter voices (default {VAD_THRESHOLD})")
     p.add_argument("--window", type=float, default=300.0, metavar="SECONDS",
                    help="audio processed at once; memory grows with it (default 300)")
     p.add_argument("--per-channel", action="store_true",
@@ -36,7 +39,7 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
 def _settings(args) -> Settings:
     return Settings(engine=args.engine, model=args.model, language=args.language, device=args.device,
                     compute_type=args.compute_type, beam_size=args.beam_size, threads=args.threads,
-                    vad=not args.no_vad, window_s=args.window, per_channel=args.per_channel,
+                    vad=not args.no_vad, vad_threshold=args.vad_threshold, window_s=args.window, per_channel=args.per_channel,
                     vocabulary_prompt=args.vocabulary_prompt,
                     vocabulary=[v.strip() for v in (getattr(args, "vocabulary", "") or "").split(",")
                                 if v.strip()])
@@ -51,7 +54,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "study's way in the transcript (added to the study's vocabulary and site names)")
     p.add_argument("--restart", action="store_true",
                    help="discard this session's Whisper segments and transcribe from the start")
+    fill = p.add_mutually_exclusive_group()
+    fill.add_argument("--stretch", action="append", default=[], metavar="HH:MM:SS-HH:MM:SS",
+                      help="transcribe just this stretch again with more sensitive settings "
+                      "(new words are flagged for review); may be given more than once")
+    fill.add_argument("--fill-gaps", action="store_true",
+                      help="transcribe every stretch of detected speech without words again "
+                      "(see: focusdesk speech-coverage SESSION)")
     p.set_defaults(func=transcribe_cmd)
+
+    p = sub.add_parser("speech-coverage", help="how much of a session's detected speech has words, and "
+                       "the stretches without")
+    p.add_argument("session", help="session name")
+    p.set_defaults(func=coverage_cmd)
 
     p = sub.add_parser("transcribe-file", help="print the transcript of an audio file (no study needed)")
     p.add_argument("file", type=Path)
@@ -93,6 +108,11 @@ def transcribe_cmd(args, ctx) -> int:
 
     ws = ctx.open()
     session = sessions.session_by_name(ws.db, args.session)
+    if args.stretch or args.fill_gaps:
+        if args.restart:
+            raise ValueError("--restart transcribes everything again; it cannot go with "
+                             "--stretch or --fill-gaps.")
+        return _fill(ws, session, args)
     job = SessionTranscription(ws, session.id, _settings(args), restart=args.restart)
     for note in job.skipped:
         print(f"Skipped {note}.")
@@ -117,6 +137,63 @@ def transcribe_cmd(args, ctx) -> int:
     info = job.engine_info
     print(f"Transcribed {session.name}: {job.stored} segment(s) with {info.get('engine')} / "
           f"{info.get('model')}; {job.low_confidence} low-confidence word(s) to review.")
+    return 0
+
+
+def parse_stretch(text: str) -> Stretch:
+    """``HH:MM:SS-HH:MM:SS`` (or MM:SS, seconds; decimals allowed) as session milliseconds."""
+    from focusdesk.core.timefmt import parse_time
+
+    start, sep, end = text.partition("-")
+    try:
+        if not sep:
+            raise ValueError
+        a, b = parse_time(start.strip()), parse_time(end.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a stretch; write it as HH:MM:SS-HH:MM:SS, "
+                         "e.g. 00:12:04-00:12:10.") from None
+    if b <= a:
+        raise ValueError(f"The stretch {text!r} ends before it starts.")
+    return Stretch(a, b)
+
+
+def _fill(ws, session, args) -> int:
+    from focusdesk.jobs.progress import ProgressBar
+    from focusdesk.jobs.session_job import JobOutcome, run_session_job
+    from focusdesk.transcribe.fill_service import StretchFill, untranscribed
+
+    stretches = ([parse_stretch(t) for t in args.stretch] if args.stretch
+                 else untranscribed(ws, session.id))
+    if not stretches:
+        print(f"{session.name} has no untranscribed speech to fill.")
+        return 0
+    job = StretchFill(ws, session.id, stretches, _settings(args))
+    bar = ProgressBar()
+    try:
+        result = run_session_job(job, bar.show)
+    finally:
+        bar.close()
+    print(result.message)
+    return 0 if result.outcome is JobOutcome.DONE else _job_error(result.error)
+
+
+def coverage_cmd(args, ctx) -> int:
+    from focusdesk.store import sessions
+    from focusdesk.store.speech_regions import session_coverage
+
+    ws = ctx.open()
+    session = sessions.session_by_name(ws.db, args.session)
+    cov = session_coverage(ws.db, session.id)
+    if cov.share is None:
+        print(f"{session.name}: no detected speech stored. Transcribe it (again, with --restart, "
+              "if it was transcribed before this version) to measure coverage.")
+        return 0
+    print(f"{session.name}: {cov.share:.0%} of {format_ms(cov.speech_ms)} of detected speech has "
+          f"words; {len(cov.stretches)} stretch(es) without.")
+    if cov.stretches:
+        print_table([[format_ms(st.start_ms), format_ms(st.end_ms), f"{st.duration_ms / 1000:.0f} s"]
+                     for st in cov.stretches], ["from", "to", "length"])
+        print(f"Transcribe them again with: focusdesk transcribe {session.name!r} --fill-gaps")
     return 0
 
 

@@ -25,6 +25,7 @@ from focusdesk.jobs.runner import JobCancelled, JobCrashed, JobError, Message, r
 class JobKind(StrEnum):
     TRANSCRIBE = "transcribe"
     DIARIZE = "diarize"
+    FILL = "fill"  # transcribe untranscribed stretches again (focusdesk.transcribe.fill_service)
 
 
 @dataclass(frozen=True)

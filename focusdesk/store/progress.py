@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from focusdesk.store import speech_regions
+
 
 @dataclass(frozen=True)
 class SessionProgress:
@@ -24,6 +26,12 @@ class SessionProgress:
     speakers: int
     speakers_named: int
     codings: int
+    speech_covered: float | None = None  # share of detected speech with words (None: not measured)
+
+    @property
+    def coverage_text(self) -> str:
+        """"94 %", or "" when the transcription stored no detected speech (older, or imported)."""
+        return "" if self.speech_covered is None else f"{self.speech_covered:.0%}"
 
     @property
     def next_step(self) -> str:
@@ -62,6 +70,9 @@ def session_progress(db: sqlite_utils.Database) -> list[SessionProgress]:
                            "OR sp.facilitator_id IS NOT NULL) FROM speakers sp WHERE EXISTS "
                            "(SELECT 1 FROM segments g WHERE g.speaker_id = sp.id) GROUP BY sp.session_id")
     codings = _counts(db, "SELECT session_id, COUNT(*) FROM codings GROUP BY session_id")
+    # Untranscribed speech: only sessions whose transcription stored its detected speech.
+    covered = {sid: speech_regions.session_coverage(db, sid).share
+               for sid in speech_regions.sessions_with_regions(db)}
     out = []
     for sid, name in db.execute("SELECT id, name FROM sessions ORDER BY date, name").fetchall():
         n_rec, dur = audio.get(sid, (0, 0))
@@ -70,5 +81,5 @@ def session_progress(db: sqlite_utils.Database) -> list[SessionProgress]:
             session_id=sid, name=name, audio_ms=int(dur), recordings=n_rec,
             markers=markers.get(sid, (0,))[0], segments=segments.get(sid, (0,))[0],
             words=words.get(sid, (0,))[0], speakers=n_spk, speakers_named=int(n_named or 0),
-            codings=codings.get(sid, (0,))[0]))
+            codings=codings.get(sid, (0,))[0], speech_covered=covered.get(sid)))
     return out

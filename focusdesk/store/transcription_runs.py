@@ -33,10 +33,12 @@ def list_runs(db: sqlite_utils.Database, session_id: int) -> list[dict]:
 
 
 def replace_pass(db: sqlite_utils.Database, recording_id: int, channel: int | None) -> None:
-    """Drop the Whisper segments of this recording and channel; earlier runs become ``replaced``."""
+    """Drop the Whisper segments (and detected speech) of this recording and channel; earlier runs become ``replaced``."""
     with transaction(db):
         db.execute("DELETE FROM segments WHERE recording_id = ? AND channel IS ? "
-                   "AND source = 'whisper'", [recording_id, channel])
+                   "AND source IN ('whisper', 'whisper-fill')", [recording_id, channel])
+        db.execute("DELETE FROM speech_regions WHERE recording_id = ? AND channel IS ?",
+                   [recording_id, channel])
         db.execute("UPDATE transcription_runs SET status = 'replaced' WHERE "
                    "recording_id = ? AND channel IS ?", [recording_id, channel])
 

@@ -104,7 +104,8 @@ class FasterEngine(Engine):
         segments, info = self.model.transcribe(
             audio, language=self.language_for(language), beam_size=self.beam_size,
             word_timestamps=True, vad_filter=False, hotwords=prompt or None,
-            condition_on_previous_text=False)
+            condition_on_previous_text=False,
+            no_speech_threshold=self.settings.no_speech_threshold)
 
         def results() -> Iterator[SegmentResult]:
             for s in segments:
@@ -176,6 +177,7 @@ class OpenAIEngine(Engine):
             audio, language=self.language_for(language), word_timestamps=True,
             initial_prompt=prompt or None, carry_initial_prompt=bool(prompt),
             condition_on_previous_text=False,
+            no_speech_threshold=self.settings.no_speech_threshold,
             fp16=self.device == "cuda", verbose=None, **options)
         segments = [SegmentResult(
             float(seg["start"]), float(seg["end"]), seg["text"].strip(),

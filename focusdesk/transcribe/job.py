@@ -9,6 +9,8 @@ Messages (times in seconds of the task's file):
 - ``{"type": "language", "task": i, "language"}``;
 - ``{"type": "segment", "task": i, "start", "end", "text", "words": [[start, end, text, prob]],
   "avg_logprob", "no_speech_prob"}``;
+- ``{"type": "speech", "task": i, "regions": [[start, end], ...]}``: a window's detected speech
+  (no padding), before its words;
 - ``{"type": "progress", "fraction", "eta_s", "text"}``;
 - ``{"type": "task_done", "task": i, "end_s", "stats": {...}}``.
 """
@@ -65,9 +67,12 @@ def transcribe_worker(params: dict, emit) -> None:
                   "words": [[w.start, w.end, w.text, w.probability] for w in seg.words],
                   "avg_logprob": seg.avg_logprob, "no_speech_prob": seg.no_speech_prob})
 
+        def speech(regions, i=i) -> None:
+            emit({"type": "speech", "task": i, "regions": [[a, b] for a, b in regions]})
+
         stats = transcribe_stream(engine, task["path"], channel=task.get("channel"), start_s=start,
                                   language=settings.language, on_segment=segment,
-                                  on_position=position)
+                                  on_speech=speech, on_position=position)
         emit({"type": "language", "task": i, "language": stats.language})
         done_before += max(0.0, duration - start)
         emit({"type": "task_done", "task": i, "end_s": duration, "stats": asdict(stats)})

@@ -21,7 +21,7 @@ from typing import ClassVar
 
 from focusdesk.core.model import Recording, Segment, Word
 from focusdesk.jobs.session_job import JobKind, JobOutcome, JobSpec, Progress, run_session_job
-from focusdesk.store import sessions, study, transcripts
+from focusdesk.store import sessions, speech_regions, study, transcripts
 from focusdesk.store import transcription_runs as runs
 from focusdesk.store.tx import transaction
 from focusdesk.store.workspace import Workspace
@@ -155,6 +155,8 @@ class SessionTranscription:
             self._start_run(self.tasks[message["task"]])
         elif kind == "segment":
             self._store(self.tasks[message["task"]], message)
+        elif kind == "speech":
+            self._store_speech(self.tasks[message["task"]], message["regions"])
         elif kind == "language":
             task = self.tasks[message["task"]]
             runs.update_run(self.ws.db, task.run_id, language=message["language"])
@@ -184,7 +186,17 @@ class SessionTranscription:
                 model=self.engine_info.get("model", self.settings.model),
                 language=self.settings.language, settings=json.dumps(self._settings_record()),
                 start_ms=rec.offset_ms + task.start_ms)
+            # this task detects speech again from its start: what a killed run stored after
+            # that point goes (a restart's replace_pass dropped the rest already)
+            speech_regions.clear_from(self.ws.db, rec.id, task.channel, rec.offset_ms + task.start_ms)
         task.run_id = run_id  # only once committed (a full disk fails the commit)
+
+    def _store_speech(self, task: Task, regions: list) -> None:
+        off = task.recording.offset_ms
+        with transaction(self.ws.db):
+            speech_regions.add_regions(self.ws.db, self.session_id, task.recording.id, task.channel,
+                                       [(off + round(a * 1000), off + round(b * 1000))
+                                        for a, b in regions])
 
     def _store(self, task: Task, m: dict) -> None:
         rec = task.recording

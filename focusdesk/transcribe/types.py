@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass, field
 ENGINES = ("auto", "faster", "openai")
 DEFAULT_MODEL = "tiny.en"
 LOW_CONFIDENCE = 0.5  # words below this probability are flagged for review
+# Silero's speech-probability threshold (its default, used before, is 0.5). Chosen by
+# bench/coverage.py on the ten AMI clips and the reference clips; figures in pipeline._Speech.
+VAD_THRESHOLD = 0.2
 
 
 @dataclass
@@ -22,6 +25,9 @@ class Settings:
     vocabulary: list[str] = field(default_factory=list)  # names and jargon, spelled the study's way
     vocabulary_prompt: bool = False  # also prompt the model with them (breaks tiny.en; see vocabulary.py)
     vad: bool = True
+    vad_threshold: float = VAD_THRESHOLD  # silero's speech probability to count as speech
+    retry_unheard: bool = True  # decode detected speech that got no words again, alone
+    no_speech_threshold: float = 0.6  # Whisper's: above it (and unlikely text) a segment is skipped
     threads: int = 0  # 0: the engine's default
     window_s: float = 300.0  # audio processed at once; memory grows with it
     per_channel: bool = False
@@ -33,6 +39,8 @@ class Settings:
             self.language = None
         if self.beam_size is not None and self.beam_size < 1:
             raise ValueError("Beam size must be 1 or more.")
+        if not 0.0 < self.vad_threshold < 1.0:
+            raise ValueError("The speech-detection threshold must be between 0 and 1.")
         if self.window_s < 30:
             raise ValueError("The processing window must be at least 30 seconds.")
 

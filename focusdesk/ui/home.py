@@ -65,7 +65,8 @@ class HomeView(QScrollArea):
             out.append("<h3>Next steps</h3><ul>" + "".join(f"<li>{t}</li>" for t in todo) + "</ul>")
         if all_sessions:
             kinds = {s.id: s for s in all_sessions}
-            head = ["Session", "Kind", "Site", "Date", "Audio", "Markers", "Transcript", "Speakers named",
+            head = ["Session", "Kind", "Site", "Date", "Audio", "Markers", "Transcript",
+                    "Speech covered", "Speakers named",
                     "Codings", "Next step"]
             out.append("<h3>Sessions</h3><table cellspacing='6'><tr>"
                        + "".join(f"<th align='left'>{h}</th>" for h in head) + "</tr>")
@@ -78,7 +79,8 @@ class HomeView(QScrollArea):
                 out.append(f"<tr><td><a href='open:{s.id}'>{esc(s.name)}</a></td><td>{s.kind.label}</td>"
                            f"<td>{esc(sites.get(s.site_id, ''))}</td><td>{esc(s.date)}</td>"
                            f"<td>{format_ms(p.audio_ms) if p.recordings else 'none yet'}</td>"
-                           f"<td>{p.markers or '—'}</td><td>{words}</td><td>{named}</td>"
+                           f"<td>{p.markers or '—'}</td><td>{words}</td>"
+                           f"<td>{p.coverage_text or '—'}</td><td>{named}</td>"
                            f"<td>{p.codings or '—'}</td><td>{step_html}</td></tr>")
             out.append("</table>")
         self.label.setText("".join(out))

@@ -31,7 +31,8 @@ from focusdesk.jobs.progress import format_eta
 from focusdesk.jobs.runner import run_job
 from focusdesk.jobs.session_job import JobKind, JobOutcome, JobResult, JobRun, Progress, SessionJob
 
-KIND_NAMES = {JobKind.TRANSCRIBE: "A transcription", JobKind.DIARIZE: "A speaker search"}
+KIND_NAMES = {JobKind.TRANSCRIBE: "A transcription", JobKind.DIARIZE: "A speaker search",
+              JobKind.FILL: "A transcription of untranscribed speech"}
 
 
 class _RunnerThread(QThread):

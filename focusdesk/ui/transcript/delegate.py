@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QPlainTextEdit, QStyle, QStyledItemDelegate
 
 from focusdesk.core.timefmt import format_ms
+from focusdesk.ui.transcript import gaps
 from focusdesk.ui.transcript.model import TranscriptModel, words_of
 
 MARGIN = 16  # coding bars
@@ -157,6 +158,10 @@ class TranscriptDelegate(QStyledItemDelegate):
         painter.save()
         if row.kind == "segment":
             self._paint_segment(painter, option, rect, row.seg)
+        elif row.kind == "gap":
+            if option.state & QStyle.StateFlag.State_Selected:
+                painter.fillRect(rect, QColor("#f3e5f5"))
+            gaps.paint_gap(painter, rect, row, self, MARGIN, SPEAKER_W)
         else:
             self._paint_anchor(painter, rect, row)
         painter.restore()

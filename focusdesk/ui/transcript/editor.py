@@ -45,7 +45,7 @@ from focusdesk.core.word_align import word_spans
 from focusdesk.store import transcripts
 from focusdesk.store.sessions import get_session
 from focusdesk.ui.transcript import commands as cmd
-from focusdesk.ui.transcript import keys, menus
+from focusdesk.ui.transcript import gaps, keys, menus
 from focusdesk.ui.transcript.drafts_bar import DraftsBar, draft_callbacks
 from focusdesk.ui.transcript.findbar import FindBar, FoundAt
 from focusdesk.ui.transcript.model import TranscriptModel
@@ -320,6 +320,9 @@ class TranscriptEditor(QWidget):
             "marker": self.insert_marker,
             "next_unsure": lambda: self.go_to_unsure(),
             "prev_unsure": lambda: self.go_to_unsure(backwards=True),
+            "next_gap": lambda: gaps.go_to_gap(self),
+            "prev_gap": lambda: gaps.go_to_gap(self, backwards=True),
+            "fill_gap": lambda: gaps.fill_gap(self),
             "play_selection": self.play_selection,
             "merge_next": self.merge_with_next,
             "follow": lambda: self.follow_box.setChecked(not self.follow_box.isChecked()),

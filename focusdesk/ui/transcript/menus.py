@@ -11,12 +11,19 @@ from PySide6.QtWidgets import QInputDialog, QMenu
 
 from focusdesk.core.timefmt import format_ms
 from focusdesk.store import study, transcripts
+from focusdesk.ui.transcript import gaps
 
 log = logging.getLogger(__name__)
 
 
 def build_context_menu(editor, word_pos=None) -> QMenu:
     menu = QMenu(editor)
+    gap = gaps.current_gap(editor)
+    if gap is not None:
+        menu.addAction(f"Transcribe {format_ms(gap.start_ms)}–{format_ms(gap.end_ms)} again, "
+                       "more sensitively\tCtrl+F8",
+                       lambda: gaps.fill_gap(editor, gap))
+        menu.addAction("Play this stretch", lambda: editor.play_range(gap.start_ms, gap.end_ms))
     seg_id = editor.current_segment_id()
     seg = transcripts.get_segment(editor.db, seg_id) if seg_id is not None else None
     rng = editor.selection_range()

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 
 from focusdesk.core.model import Coding, GuideItem, Marker, Segment
+from focusdesk.core.speech_cover import Stretch
 from focusdesk.core.timefmt import format_ms
-from focusdesk.store import annotations, codes, guide, transcripts
+from focusdesk.store import annotations, codes, guide, speech_regions, transcripts
 from focusdesk.transcribe.types import LOW_CONFIDENCE
 
 WordPos = tuple[int, int]  # (segment order, word index)
@@ -24,14 +25,17 @@ WordPos = tuple[int, int]  # (segment order, word index)
 
 @dataclass
 class Row:
-    kind: str  # "segment" | "guide" | "marker"
+    kind: str  # "segment" | "guide" | "marker" | "gap" (speech without words)
     seg: int = -1  # index into TranscriptModel.segments
     marker: Marker | None = None
     item: GuideItem | None = None
+    stretch: Stretch | None = None  # a gap row's untranscribed speech
 
     def key(self) -> tuple:
         if self.kind == "segment":
             return ("s", self.seg)
+        if self.kind == "gap":
+            return ("g", self.stretch.start_ms, self.stretch.end_ms)
         return ("m", self.marker.id if self.marker else 0)
 
 
@@ -101,6 +105,7 @@ class TranscriptModel(QAbstractListModel):
                 mi += 1
             rows.append(Row("segment", seg=order))
         rows.extend(self._anchor_row(m, topic) for m in markers[mi:])
+        rows = self._with_gaps(rows, segments)
         self._load_names_and_codings()
         old_keys = [r.key() for r in self.rows]
         new_keys = [r.key() for r in rows]
@@ -110,7 +115,7 @@ class TranscriptModel(QAbstractListModel):
         if same_shape:
             changed = [i for i, r in enumerate(rows) if (
                 r.kind == "segment" and self.versions.get(segments[r.seg].id) != new_versions[segments[r.seg].id]
-            ) or (r.kind != "segment" and old_markers.get(r.marker.id) != (
+            ) or (r.kind in ("guide", "marker") and old_markers.get(r.marker.id) != (
                 r.marker.ms, r.marker.tag, r.marker.note, r.marker.guide_item_key))]
             self.segments, self.rows, self.markers = segments, rows, markers
             self.versions = new_versions
@@ -126,6 +131,26 @@ class TranscriptModel(QAbstractListModel):
         self._index()
         self.endResetModel()
         return list(range(len(rows)))
+
+    def _with_gaps(self, rows: list[Row], segments: list[Segment]) -> list[Row]:
+        """``rows`` with a row for each stretch of detected speech without words, at its time."""
+        stretches = speech_regions.session_coverage(self.db, self.session_id).stretches
+        if not stretches:
+            return rows
+        out: list[Row] = []
+        gi = 0
+        for row in rows:
+            t = segments[row.seg].start_ms if row.kind == "segment" else row.marker.ms
+            while gi < len(stretches) and stretches[gi].start_ms < t:
+                out.append(Row("gap", stretch=stretches[gi]))
+                gi += 1
+            out.append(row)
+        out.extend(Row("gap", stretch=st) for st in stretches[gi:])
+        return out
+
+    def gap_rows(self) -> list[int]:
+        """Rows of untranscribed speech, in time order."""
+        return [i for i, r in enumerate(self.rows) if r.kind == "gap"]
 
     def _anchor_row(self, m: Marker, topic) -> Row:
         item = topic.find(m.guide_item_key) if m.guide_item_key else None
@@ -158,6 +183,10 @@ class TranscriptModel(QAbstractListModel):
         return self.names.get(speaker_id, "") if speaker_id is not None else "—"
 
     def anchor_text(self, row: Row) -> str:
+        if row.kind == "gap":
+            from focusdesk.ui.transcript.gaps import gap_text
+
+            return gap_text(row.stretch)
         m = row.marker
         if row.item is not None:
             return row.item.text
