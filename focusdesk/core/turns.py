@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -23,12 +24,15 @@ class Turn:
 class Diarization:
     """What a diarization of one recording produced. ``centroids`` are the mean voice embeddings
     per speaker (used to link speakers across recordings and runs and to recognise an enrolled
-    facilitator); channel mode has none."""
+    facilitator); channel mode has none. ``engine`` names the voice space the centroids live in
+    (runs of one engine can be compared); ``settings`` says how the run was made (method, step,
+    why that method was chosen), stored on the run. Turns of different speakers may overlap."""
 
     turns: list[Turn]
     duration_ms: int
     engine: str
     centroids: dict[str, list[float]] = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
 
     @property
     def speakers(self) -> list[str]:
@@ -94,4 +98,37 @@ def smooth(turns: list[Turn], min_turn_ms: int = 0, join_gap_ms: int = 0) -> lis
             out[-1] = Turn(out[-1].start_ms, max(out[-1].end_ms, t.end_ms), t.speaker)
         else:
             out.append(t)
+    return out
+
+
+OVERLAP_MIN_MS = 200  # less than this is two turns touching at a boundary, not two people at once
+
+
+def overlapping_speakers(spans: Iterable[tuple[int, int, int, str]], turns: list[Turn],
+                         min_ms: int = OVERLAP_MIN_MS) -> dict[int, list[str]]:
+    """Which other speakers talk at the same time as each span's own speaker: ``spans`` are
+    (key, start, end, speaker) (a transcript segment and its speaker); a span overlaps speaker Y
+    when, inside it, the span speaker's turns and Y's turns run together for ``min_ms`` or more.
+    A span whose speaker has no turn there (named by hand) is left out: there is nothing to say."""
+    items = sorted(turns, key=lambda t: t.start_ms)
+    starts = [t.start_ms for t in items]
+    longest = max((t.duration_ms for t in items), default=0)
+    out: dict[int, list[str]] = {}
+    for key, start, end, speaker in spans:
+        near = items[bisect_left(starts, start - longest):bisect_right(starts, end)]
+        own = [(max(start, t.start_ms), min(end, t.end_ms)) for t in near
+               if t.speaker == speaker and min(end, t.end_ms) > max(start, t.start_ms)]
+        if not own:
+            continue
+        together: dict[str, int] = {}
+        for t in near:
+            if t.speaker == speaker:
+                continue
+            for a, b in own:
+                ov = min(b, t.end_ms) - max(a, t.start_ms)
+                if ov > 0:
+                    together[t.speaker] = together.get(t.speaker, 0) + ov
+        others = sorted(s for s, ms in together.items() if ms >= min_ms)
+        if others:
+            out[key] = others
     return out

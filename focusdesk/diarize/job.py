@@ -7,7 +7,8 @@ message was stored stays stored, and a run with ``resume`` leaves it out; inside
 restarts rather than resumes, since diarization takes a few per cent of the audio's duration.
 
 params: ``{"recordings": [{"id", "path", "duration_ms", "channels"}], "mode": "model" |
-"channels", "num_speakers": int | None, "max_speakers": int | None}``.
+"channels", "num_speakers": int | None, "max_speakers": int | None, "setting": str | None}``
+(``engine.SETTINGS``; None: automatic, by measured speed).
 """
 
 from __future__ import annotations
@@ -49,11 +50,12 @@ def diarize_worker(params: dict, emit: Callable[[dict], None]) -> None:
             from focusdesk.diarize.engine import diarize_file
 
             result = diarize_file(rec["path"], num_speakers=params.get("num_speakers"),
-                                  max_speakers=params.get("max_speakers"), progress=cb)
+                                  max_speakers=params.get("max_speakers"), progress=cb,
+                                  setting=params.get("setting"))
         emit({"type": "diarization", "recording_id": rec["id"], "mode": mode, "engine": result.engine,
               "duration_ms": result.duration_ms,
               "turns": [[t.start_ms, t.end_ms, t.speaker] for t in result.turns],
-              "centroids": result.centroids, "requested": params.get("num_speakers"),
+              "centroids": result.centroids, "settings": result.settings, "requested": params.get("num_speakers"),
               "max_speakers": params.get("max_speakers"), "elapsed_s": time.monotonic() - t0})
         done_ms += rec_ms
         progress(0.0, f"{len(result.speakers)} voice(s) found", 0)

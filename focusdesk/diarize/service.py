@@ -33,13 +33,16 @@ class DiarizeReport:
 
 
 def speaker_hint(session: Session) -> int | None:
-    """Upper bound on voices: the people recorded as present (participants + facilitators)."""
-    n = len(session.participant_ids) + len(session.facilitator_ids)
-    return n or None
+    """Upper bound on voices: the people recorded as present. Someone runs every session, so a
+    session that lists no facilitator still has one (an interview with one participant has two
+    voices). The engine only removes voices beyond the bound, never merges below it."""
+    if not session.participant_ids and not session.facilitator_ids:
+        return None
+    return len(session.participant_ids) + max(1, len(session.facilitator_ids))
 
 
 def job_params(ws: Workspace, session_id: int, *, num_speakers: int | None = None,
-               channels: bool = False, resume: bool = False) -> dict:
+               channels: bool = False, resume: bool = False, setting: str | None = None) -> dict:
     """The worker's params; raises ValueError with what to do when the session cannot be run.
     ``resume``: leave out recordings that already have turns from this mode (after a run of a
     several-recording session was interrupted: each finished recording was stored)."""
@@ -74,6 +77,7 @@ def job_params(ws: Workspace, session_id: int, *, num_speakers: int | None = Non
         "mode": "channels" if channels else "model",
         "num_speakers": num_speakers,
         "max_speakers": None if num_speakers else speaker_hint(session),
+        "setting": setting,
     }
 
 
@@ -83,7 +87,8 @@ def store_message(db: sqlite_utils.Database, message: dict, merge: bool = True) 
     if rec is None:  # deleted while the job ran
         return {}
     result = Diarization([Turn(int(s), int(e), str(lab)) for s, e, lab in message["turns"]],
-                         int(message["duration_ms"]), message["engine"], message.get("centroids") or {})
+                         int(message["duration_ms"]), message["engine"], message.get("centroids") or {},
+                         message.get("settings") or {})
     return results.save_diarization(
         db, rec, result, mode=message["mode"], requested=message.get("requested"),
         max_speakers=message.get("max_speakers"), elapsed_s=message.get("elapsed_s"), merge=merge)
@@ -115,12 +120,13 @@ class SessionDiarization:
     channels: bool = False
     resume: bool = False
     title: str = ""
+    setting: str | None = None  # engine.SETTINGS; None: auto (or $FOCUSDESK_DIARIZE_SETTING)
     stored: int = 0  # recordings whose turns were stored
     report: DiarizeReport | None = None
 
     def __post_init__(self) -> None:
         self._params = job_params(self.ws, self.session_id, num_speakers=self.num_speakers,
-                                  channels=self.channels, resume=self.resume)
+                                  channels=self.channels, resume=self.resume, setting=self.setting)
         if not self.title:
             session = sessions.get_session(self.ws.db, self.session_id)
             self.title = f"Finding speakers in {session.name if session else self.session_id}"
@@ -130,12 +136,14 @@ class SessionDiarization:
     def from_spec(cls, ws: Workspace, spec: JobSpec) -> SessionDiarization:
         o = spec.settings
         return cls(ws, spec.session_id, num_speakers=o.get("num_speakers"),
-                   channels=bool(o.get("channels")), resume=bool(o.get("resume")), title=spec.title)
+                   channels=bool(o.get("channels")), resume=bool(o.get("resume")), title=spec.title,
+                   setting=o.get("setting"))
 
     @property
     def spec(self) -> JobSpec:
         return JobSpec(JobKind.DIARIZE, self.session_id, self.title, {
-            "num_speakers": self.num_speakers, "channels": self.channels, "resume": self.resume})
+            "num_speakers": self.num_speakers, "channels": self.channels, "resume": self.resume,
+            "setting": self.setting})
 
     def params(self) -> dict:
         return self._params

@@ -153,6 +153,10 @@ def build_document(data: SessionData):
             last_stamp = start
         name_run = p.add_run(_x(f"{data.speaker(turn[0]) or 'Unknown'}: "))
         name_run.bold = True
+        if data.overlapping(*turn):  # another speaker talks at the same time
+            mark = p.add_run(f"{data.OVERLAP_MARK} ")
+            mark.italic = True
+            mark.font.color.rgb = grey
         turn_runs.append((start, name_run))
         for k, seg in enumerate(turn):
             i = seg_index[id(seg)]

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from focusdesk.core.model import Coding, GuideItem, Marker, Segment, Session
 from focusdesk.exchange.redact import Redactor, build_redactor
-from focusdesk.store import annotations, codes, guide, sessions, transcripts
+from focusdesk.store import annotations, codes, diarization, guide, sessions, transcripts
 from focusdesk.store import study as study_store
 
 
@@ -52,6 +52,13 @@ class SessionData:
     duration_ms: int
     redactor: Redactor
     options: ExportOptions = field(default_factory=ExportOptions)
+    overlaps: dict[int, list[int]] = field(default_factory=dict)  # segment id -> other speaker ids
+
+    OVERLAP_MARK = "[overlapping]"
+
+    def overlapping(self, *segs: Segment) -> bool:
+        """Whether another speaker talks at the same time as any of these segments."""
+        return any(s.id in self.overlaps for s in segs)
 
     def speaker(self, seg: Segment) -> str:
         return self.speakers.get(seg.speaker_id, "") if seg.speaker_id is not None else ""
@@ -141,6 +148,7 @@ def load_session(db: sqlite_utils.Database, session_id: int,
         speakers=transcripts.speaker_names(db, session_id, real_names=options.names),
         segments=segs, codings=codings, markers=annotations.list_markers(db, session_id),
         guide_items=items, duration_ms=duration, redactor=redactor, options=options,
+        overlaps=diarization.segment_overlaps(db, session_id),
     )
 
 

@@ -103,7 +103,8 @@ def to_maxqda(data: SessionData) -> str:
     lines = [_title_line(data), ""]
     for seg in data.segments:
         name = (data.speaker(seg) or "Unknown").replace(":", " ")[:63]
-        lines.append(f"{name}: #{format_ms(seg.start_ms, millis=True)}# {data.text(seg)} "
+        mark = f"{data.OVERLAP_MARK} " if data.overlapping(seg) else ""
+        lines.append(f"{name}: #{format_ms(seg.start_ms, millis=True)}# {mark}{data.text(seg)} "
                      f"#{format_ms(seg.end_ms, millis=True)}#")
         lines.append("")
     return "\n".join(lines)

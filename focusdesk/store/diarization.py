@@ -8,6 +8,7 @@ stored and loaded here as bytes; comparing them (numpy, scipy) is ``diarize/resu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import sqlite_utils
 
 from focusdesk.core.model import Recording, Segment, Speaker
 from focusdesk.core.turn_merge import merge_transcript
-from focusdesk.core.turns import Diarization, Turn, talk_time
+from focusdesk.core.turns import Diarization, Turn, overlapping_speakers, talk_time
 from focusdesk.store import transcripts
 from focusdesk.store.tx import now_iso, transaction
 
@@ -77,6 +78,7 @@ def save_diarization(db: sqlite_utils.Database, rec: Recording, result: Diarizat
             "session_id": session_id, "recording_id": rec.id, "engine": result.engine, "mode": mode,
             "requested_speakers": requested, "max_speakers": max_speakers,
             "duration_ms": result.duration_ms, "elapsed_s": elapsed_s, "created_at": now_iso(),
+            "settings": json.dumps(result.settings, sort_keys=True) if result.settings else None,
         }).last_pk
         db.conn.executemany(
             "INSERT INTO speaker_turns (run_id, speaker_id, start_ms, end_ms) VALUES (?, ?, ?, ?)",
@@ -108,6 +110,24 @@ def session_turns(db: sqlite_utils.Database, session_id: int,
         sql += " AND r.recording_id = ?"
         args.append(recording_id)
     return [(Turn(s, e, str(sid)), rid) for s, e, sid, rid in db.execute(sql + " ORDER BY t.start_ms", args)]
+
+
+def segment_overlaps(db: sqlite_utils.Database, session_id: int) -> dict[int, list[int]]:
+    """Segment id -> ids of the other speakers talking at the same time as its speaker (from the
+    stored turns, which may overlap; see ``core.turns.overlapping_speakers``). Computed on read,
+    so it follows every re-run, split and change of speaker."""
+    turns = [t for t, _ in session_turns(db, session_id)]
+    if not turns:
+        return {}
+    spans = [(sid, s, e, str(spk)) for sid, s, e, spk in db.execute(
+        "SELECT id, start_ms, end_ms, speaker_id FROM segments WHERE session_id = ? "
+        "AND speaker_id IS NOT NULL", [session_id])]
+    return {k: [int(v) for v in others] for k, others in overlapping_speakers(spans, turns).items()}
+
+
+def run_settings(run: dict) -> dict:
+    """How a stored run was made (``diarization_runs.settings``), {} for runs before it was kept."""
+    return json.loads(run.get("settings") or "{}")
 
 
 def merge_into_transcript(db: sqlite_utils.Database, session_id: int,

@@ -55,7 +55,8 @@ class FindSpeakersDialog(QDialog):
         self.count.setSpecialValueText("Estimate")
         self.count.setToolTip("Leave at 'Estimate' unless you know how many people spoke.")
         form.addRow("Number of voices:", self.count)
-        note = (f"Estimated, at most {hint}: the participants and facilitators listed for this session."
+        note = (f"Estimated, at most {hint}: the participants and facilitators listed for this session "
+                "(a facilitator is counted when none is listed)."
                 if hint else "Estimated from the recording (no participants are listed for this session).")
         self.hint = QLabel(note)
         self.hint.setWordWrap(True)

@@ -23,6 +23,7 @@ MARGIN = 16  # coding bars
 DRAFT_DELAY_MS = 1000
 SPEAKER_W = 132
 PAD = 5
+OVERLAP_COLOUR = "#f9a825"  # the bar by a speaker name when another voice talks at the same time
 SPEAKER_COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457",
                    "#4e342e", "#37474f", "#558b2f"]
 CURRENT_BG = QColor("#ffe082")
@@ -216,6 +217,9 @@ class TranscriptDelegate(QStyledItemDelegate):
         painter.setPen(QColor("#888888"))
         painter.drawText(QRect(left, rect.top() + PAD + self.line_h, SPEAKER_W - 8, self.line_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, format_ms(seg.start_ms))
+        if model.overlapping(order):  # another voice talks at the same time: a bar by the name
+            painter.fillRect(QRect(left + SPEAKER_W - 8, rect.top() + PAD, 3, rect.height() - 2 * PAD),
+                             QColor(OVERLAP_COLOUR))
         # Words
         x0 = left + SPEAKER_W
         y0 = rect.top() + PAD

@@ -17,7 +17,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 from focusdesk.core.model import Coding, GuideItem, Marker, Segment
 from focusdesk.core.speech_cover import Stretch
 from focusdesk.core.timefmt import format_ms
-from focusdesk.store import annotations, codes, guide, speech_regions, transcripts
+from focusdesk.store import annotations, codes, diarization, guide, speech_regions, transcripts
 from focusdesk.transcribe.types import LOW_CONFIDENCE
 
 WordPos = tuple[int, int]  # (segment order, word index)
@@ -57,6 +57,7 @@ class TranscriptModel(QAbstractListModel):
         self.seg_order: dict[int, int] = {}  # segment id -> order
         self.names: dict[int, str] = {}
         self.speaker_order: list[int] = []
+        self.overlaps: dict[int, list[int]] = {}  # segment id -> speakers talking at the same time
         self.markers: list[Marker] = []
         self.codings: list[Coding] = []
         self.code_colours: dict[int, str] = {}
@@ -79,7 +80,9 @@ class TranscriptModel(QAbstractListModel):
         if row.kind == "segment":
             seg = self.segments[row.seg]
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{self.speaker_name(seg.speaker_id)} {format_ms(seg.start_ms)}–{format_ms(seg.end_ms)}"
+                tip = f"{self.speaker_name(seg.speaker_id)} {format_ms(seg.start_ms)}–{format_ms(seg.end_ms)}"
+                others = self.overlapping(row.seg)
+                return tip + (f"\nOverlaps with {', '.join(others)} (both talk at once)" if others else "")
             return seg.text
         return self.anchor_text(row)
 
@@ -109,7 +112,8 @@ class TranscriptModel(QAbstractListModel):
         self._load_names_and_codings()
         old_keys = [r.key() for r in self.rows]
         new_keys = [r.key() for r in rows]
-        new_versions = {s.id: (s.start_ms, s.end_ms, s.speaker_id, s.text, len(s.words)) for s in segments}
+        new_versions = {s.id: (s.start_ms, s.end_ms, s.speaker_id, s.text, len(s.words),
+                               tuple(self.overlaps.get(s.id, ()))) for s in segments}
         old_markers = {m.id: (m.ms, m.tag, m.note, m.guide_item_key) for m in self.markers}
         same_shape = old_keys == new_keys and [s.id for s in segments] == [s.id for s in self.segments]
         if same_shape:
@@ -159,6 +163,7 @@ class TranscriptModel(QAbstractListModel):
     def _load_names_and_codings(self) -> None:
         self.names = transcripts.speaker_names(self.db, self.session_id)
         self.speaker_order = [sp.id for sp in transcripts.list_speakers(self.db, self.session_id)]
+        self.overlaps = diarization.segment_overlaps(self.db, self.session_id)
         self.reload_codings()
 
     def reload_codings(self) -> None:
@@ -181,6 +186,10 @@ class TranscriptModel(QAbstractListModel):
 
     def speaker_name(self, speaker_id: int | None) -> str:
         return self.names.get(speaker_id, "") if speaker_id is not None else "—"
+
+    def overlapping(self, order: int) -> list[str]:
+        """Names of the other speakers talking during segment ``order`` (empty: nobody)."""
+        return [self.speaker_name(sid) for sid in self.overlaps.get(self.segments[order].id, ())]
 
     def anchor_text(self, row: Row) -> str:
         if row.kind == "gap":
