@@ -3,7 +3,7 @@
 Why: the main pass can hear speech (its VAD regions) and still write nothing: a quiet voice,
 crosstalk, Whisper's no-speech decision. The editor marks such stretches and offers this; the CLI
 runs it with ``focusdesk transcribe SESSION --stretch`` or ``--fill-gaps``. The recipe was measured
-in issue 12 (bench/coverage.py): the stretch's audio levelled (focusdesk.audio.leveller), no VAD,
+in issue 12 (bench/speech_coverage.py): the stretch's audio levelled (focusdesk.audio.leveller), no VAD,
 beam search of 5, Whisper's no-speech skip made stricter (0.8), and words kept only inside the
 stretch, so nothing else in the transcript moves. A fill that is only one of Whisper's stock
 phrases over noise ("you", "thank you") or whose words average below ``MIN_MEAN_PROBABILITY`` is

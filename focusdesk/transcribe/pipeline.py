@@ -83,7 +83,7 @@ class _Speech:
     engine call is one Whisper input and its text cannot cross a pause the VAD found.
 
     The VAD's threshold (``Settings.vad_threshold``, default ``VAD_THRESHOLD`` = 0.2) was chosen
-    by bench/coverage.py (tiny.en, int8, greedy, seed 0; issue 12), with and without the second
+    by bench/speech_coverage.py (tiny.en, int8, greedy, seed 0; issue 12), with and without the second
     chance for unheard speech (+r, ``second_chance``). Share of single-speaker AMI reference
     speech with no word within 0.2 s / trn07's quiet speaker FEE087 lost / words touching no
     reference speech / telephone-2spk WER / seam files WER, worst read-speech part (jfk and

@@ -8,7 +8,7 @@ ENGINES = ("auto", "faster", "openai")
 DEFAULT_MODEL = "tiny.en"
 LOW_CONFIDENCE = 0.5  # words below this probability are flagged for review
 # Silero's speech-probability threshold (its default, used before, is 0.5). Chosen by
-# bench/coverage.py on the ten AMI clips and the reference clips; figures in pipeline._Speech.
+# bench/speech_coverage.py on the ten AMI clips and the reference clips; figures in pipeline._Speech.
 VAD_THRESHOLD = 0.2
 
 

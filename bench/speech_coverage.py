@@ -18,7 +18,7 @@ on the untranscribed stretches of the old and the chosen threshold: uncovered sp
 words after it. Whisper's temperature fallback samples: ctranslate2's seed is fixed before each
 file (``--seeds`` averages the AMI figure over several).
 
-    flock /tmp/focusdesk-bench.lock .venv/bin/python bench/coverage.py [--thresholds 0.2 0.5]
+    flock /tmp/focusdesk-bench.lock .venv/bin/python bench/speech_coverage.py [--thresholds 0.2 0.5]
 """
 
 from __future__ import annotations
