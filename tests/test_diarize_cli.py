@@ -4,6 +4,8 @@ export, the facilitator's voice enrolled and recognised in a later session."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -131,8 +133,15 @@ def test_diarize_a_call_split_segments_map_and_export(study, capsys, tmp_path, m
 
 def test_one_voice_silence_and_channel_mode(study, capsys, tmp_path):
     _session(capsys, study, "JFK", AUDIO / "jfk.flac", participants="P01")
-    code, out, err = run(capsys, study, "diarize", "JFK")
+    code, out, err = run(capsys, study, "diarize", "JFK", "--setting", "fast")
     assert code == 0 and "1 voice(s)" in out, err
+    w = open_workspace(study)
+    try:
+        run_settings = json.loads(diarization.last_runs(w.db, sessions.session_by_name(w.db, "JFK").id)[-1]["settings"])
+    finally:
+        w.close()
+    assert run_settings["setting"] == "fast" and run_settings["chosen_by"] == "request"
+    assert run_settings["step_s"] == 5.0
 
     silence = tmp_path / "silence.wav"
     sf.write(silence, np.zeros(16000 * 6, dtype=np.int16), 16000)

@@ -122,3 +122,30 @@ def test_bad_line_names_it_and_changes_nothing(study, capsys, tmp_path):
     code, _, err = run(capsys, study, "import-turns", str(several), "--session", "Call 1")
     assert code != 0 and "--uri" in err
     assert run(capsys, study, "import-turns", str(several), "--session", "Call 1", "--uri", "other")[0] == 0
+
+
+def test_import_maps_labels_to_people(study, capsys, tmp_path):
+    """--map LABEL=PERSON names a voice; a label that is a participant's code is named anyway; a
+    --map label the file lacks, or a person the study lacks, changes nothing."""
+    add_call(capsys, study, "Call 1")
+    before = state(study, "Call 1")
+    code, _, err = run(capsys, study, "import-turns", str(RTTM), "--session", "Call 1", "--map", "speaker99=P01")
+    assert code != 0 and "no speaker 'speaker99'" in err and "Nothing was changed" in err
+    code, _, err = run(capsys, study, "import-turns", str(RTTM), "--session", "Call 1", "--map", "speaker90=P77")
+    assert code != 0 and "P77" in err and "Nothing was changed" in err
+    assert state(study, "Call 1") == before
+    code, _, err = run(capsys, study, "import-turns", str(RTTM), "--session", "Call 1", "--map", "speaker90")
+    assert code != 0 and "LABEL=PERSON" in err
+
+    labelled = tmp_path / "labelled.rttm"
+    labelled.write_text(RTTM.read_text().replace("speaker91", "P02"))
+    code, out, err = run(capsys, study, "import-turns", str(labelled), "--session", "Call 1",
+                         "--map", "speaker90=p01")
+    assert code == 0, err
+    assert "speaker90 is P01" in out
+    turns, words = state(study, "Call 1")
+    assert {t[2] for t in turns} == {"P01", "P02"}
+    utts = metrics.read_stm(AUDIO / "telephone-2spk.stm")
+    diane = [w for w in words if metrics.reference_speaker(utts, w[0], w[0] + 1) == "Diane"]
+    assert sum(w[2] == "P01" for w in diane) / len(diane) >= 0.9
+    assert "Diane Real" not in out

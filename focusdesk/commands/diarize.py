@@ -23,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true",
                    help="skip recordings already done (after an interrupted run of a session with "
                    "several recordings)")
+    p.add_argument("--setting", choices=("auto", "overlap", "fast", "windows"),
+                   help="auto (default): the overlap-aware model, or its faster step when this "
+                   "computer is too slow for it; overlap / fast: that one; windows: the engine of "
+                   "before (one voice at a time)")
     p.add_argument("--merge-only", action="store_true",
                    help="re-apply the stored speaker turns to the transcript (after a new transcription)")
     p.set_defaults(func=diarize_cmd)
@@ -52,7 +56,8 @@ def diarize_cmd(args, ctx) -> int:
     from focusdesk.jobs.session_job import JobOutcome, run_session_job
 
     job = service.SessionDiarization(ws, session.id, num_speakers=args.speakers,
-                                     channels=args.channels, resume=args.resume)
+                                     channels=args.channels, resume=args.resume,
+                                     setting=args.setting)
     bar = ProgressBar()
     try:
         result = run_session_job(job, bar.show)

@@ -13,7 +13,7 @@ from focusdesk.exchange import exports
 from focusdesk.exchange.redact import parse_entry, redaction_list, set_redaction_list
 from focusdesk.exchange.session_data import ExportOptions
 from focusdesk.exchange.transcript_import import FORMATS
-from focusdesk.store import codes, sessions
+from focusdesk.store import codes, sessions, transcripts
 
 
 def _options(p: argparse.ArgumentParser) -> None:
@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path)
     p.add_argument("--session", required=True)
     p.add_argument("--uri", help="which recording of the file (when it holds several)")
+    p.add_argument("--map", action="append", default=[], metavar="LABEL=PERSON",
+                   help="give the file's speaker LABEL to a participant code or facilitator name "
+                   "(repeat for each; labels that already are a code or name are mapped anyway)")
     p.set_defaults(func=import_turns_cmd)
 
     p = sub.add_parser("import-qdpx", help="import a REFI-QDA project (.qdpx or .qde)")
@@ -101,11 +104,21 @@ def export_cmd(args, ctx) -> int:
 def import_turns_cmd(args, ctx) -> int:
     from focusdesk.exchange.rttm import import_rttm
 
+    mapping = {}
+    for item in args.map:
+        label, sep, person = item.partition("=")
+        if not sep or not label.strip() or not person.strip():
+            raise ValueError(f"--map takes LABEL=PERSON (e.g. --map spk1=P03), not {item!r}.")
+        mapping[label.strip()] = person.strip()
     ws = ctx.open()
     session = sessions.session_by_name(ws.db, args.session)
-    ids = import_rttm(ws.db, session.id, args.file, uri=args.uri)
+    ids = import_rttm(ws.db, session.id, args.file, uri=args.uri, mapping=mapping)
     print(f"{len(ids)} speaker(s) from {args.file.name} in {session.name!r}: {', '.join(ids)}; "
           "the transcript's words have their speakers again.")
+    names = transcripts.speaker_names(ws.db, session.id)
+    named = [f"{label} is {names[sid]}" for label, sid in ids.items() if names.get(sid) not in (None, label)]
+    if named:
+        print("Named: " + "; ".join(named) + ".")
     return 0
 
 

@@ -18,7 +18,10 @@ import sqlite_utils
 from focusdesk.core.errors import UserError
 from focusdesk.core.turns import Turn
 from focusdesk.store import diarization, sessions, transcripts
+from focusdesk.store.speaker_ops import assign_speaker, resolve_person
+from focusdesk.store.study import NotFound
 from focusdesk.store.turn_replace import replace_session_turns
+from focusdesk.store.tx import transaction
 
 # other record types of NIST's RTTM; they carry no speaker turn and are skipped
 OTHER_TYPES = {"SEGMENT", "NOSCORE", "NO_RT_METADATA", "LEXEME", "NON-LEX", "NON-SPEECH", "FILLER",
@@ -91,10 +94,40 @@ def parse_rttm(text: str, uri: str | None = None, source: str = "the file") -> l
     return sorted(next(iter(by_uri.values())), key=lambda t: (t.start_ms, t.end_ms))
 
 
+def _people_for(db: sqlite_utils.Database, labels: set[str],
+                mapping: dict[str, str]) -> dict[str, tuple[int | None, int | None]]:
+    """label -> (participant id, facilitator id): the ``mapping``'s (every label and person must
+    exist, or nothing is changed), then labels that are a participant's code or a facilitator's
+    name (a file written with ``--names``, or by a tool that knew the people)."""
+    unknown = sorted(set(mapping) - labels)
+    if unknown:
+        raise UserError(f"The file has no speaker {unknown[0]!r} (it has {', '.join(sorted(labels))}). "
+                        "Nothing was changed.")
+    out = {}
+    for label, person in mapping.items():
+        try:
+            out[label] = resolve_person(db, person)
+        except NotFound as exc:
+            raise UserError(f"{exc} Nothing was changed.") from exc
+    for label in sorted(labels - set(mapping)):
+        try:
+            out[label] = resolve_person(db, label)
+        except NotFound:
+            continue
+    return out
+
+
 def import_rttm(db: sqlite_utils.Database, session_id: int, path: Path | str,
-                uri: str | None = None) -> dict[str, int]:
-    """Replace the session's speaker turns with the file's and re-attribute the words.
-    Returns label -> speaker id."""
+                uri: str | None = None, mapping: dict[str, str] | None = None) -> dict[str, int]:
+    """Replace the session's speaker turns with the file's and re-attribute the words; give a
+    voice its person where ``mapping`` (label -> participant code or facilitator name) says so
+    or its label is a person's code or name. Returns label -> speaker id."""
     path = Path(path)
     turns = parse_rttm(path.read_text(encoding="utf-8", errors="replace"), uri, source=path.name)
-    return replace_session_turns(db, session_id, turns)
+    people = _people_for(db, {t.speaker for t in turns}, mapping or {})
+    with transaction(db):
+        ids = replace_session_turns(db, session_id, turns)
+        for label, (participant_id, facilitator_id) in people.items():
+            assign_speaker(db, session_id, ids[label], participant_id=participant_id,
+                           facilitator_id=facilitator_id)
+    return ids
