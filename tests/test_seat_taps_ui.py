@@ -50,3 +50,38 @@ def test_editor_tap_at_playhead_then_speakers_view(seeded, qtbot):
     assert "Please confirm" in text and "P01" in text
     names = {sp.label: sp for sp in transcripts.list_speakers(seeded.db, sid)}
     assert not any(sp.participant_id for sp in names.values())  # the view only shows, never maps
+
+
+def test_taps_dialog_deletes_a_wrong_tap_and_names_voices(seeded, qtbot):
+    """A tap on the wrong seat makes a conflict; deleting it in the Seat taps dialog and naming the
+    voices again gives Diane's voice its participant, and the Speakers view shows it."""
+    sid = _call(seeded)
+    import_rttm(seeded.db, sid, AUDIO / "telephone-2spk.rttm")
+    pid = seeded.db.execute("SELECT id FROM participants WHERE code = 'P01'").fetchone()[0]
+    p01 = seats.Person("participant", pid, "P01")
+    seats.add_tap(seeded.db, sid, p01, 12_000, source="editor")  # Diane speaks here
+    wrong = seats.add_tap(seeded.db, sid, p01, 16_000, source="live")  # Sheila speaks here
+    view = SpeakersView(seeded, sid)
+    qtbot.addWidget(view)
+    assert "Please confirm" in view.tap_notes.text()
+    dialog = view.taps_dialog()
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 2
+    assert [dialog.table.item(r, 1).text() for r in range(2)] == ["P01", "P01"]
+    assert dialog.table.item(1, 2).text() == "live console"
+    assert not dialog.delete_button.isEnabled()
+    dialog.table.selectRow(1)
+    assert dialog.delete_button.isEnabled()
+    dialog.confirm = lambda n: False  # the user says no: nothing goes
+    assert dialog.delete_selected() == 0 and len(seats.list_taps(seeded.db, sid)) == 2
+    dialog.confirm = lambda n: True
+    emitted = []
+    view.changed.connect(lambda: emitted.append(1))
+    assert dialog.delete_selected() == 1
+    assert [t.id for t in seats.list_taps(seeded.db, sid)] != [wrong.id]
+    assert [t.t_ms for t in seats.list_taps(seeded.db, sid)] == [12_000]
+    dialog.apply()
+    assert "Named 1 voice" in dialog.message.text() and emitted
+    named = {sp.label: sp.participant_id for sp in transcripts.list_speakers(seeded.db, sid)}
+    assert named["speaker90"] == p01.id and not named["speaker91"]
+    assert "Named from the seat taps" in view.tap_notes.text()

@@ -34,6 +34,7 @@ from focusdesk.jobs.session_job import JobKind, JobOutcome, JobResult
 from focusdesk.store import diarization, sessions, speaker_ops, study, transcripts
 from focusdesk.store.workspace import Workspace
 from focusdesk.ui.jobs_panel import JobHandle, WindowJobs
+from focusdesk.ui.speakers.taps_dialog import SeatTapsDialog
 
 SAMPLE_MS = 6000  # the sample played: the start of the voice's longest turn
 COLUMNS = ["Voice", "Talk time", "Share", "Sample", "Who is it?", "Voice print"]
@@ -103,8 +104,13 @@ class SpeakersView(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.taps_button = QPushButton("Seat taps…")
+        self.taps_button.setToolTip("Review the “this is … speaking” taps of this session, delete "
+                                    "wrong ones and name the voices from the rest")
+        self.taps_button.clicked.connect(self.open_taps)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.taps_button)
         top.addWidget(self.find_button)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -241,6 +247,15 @@ class SpeakersView(QWidget):
         return self.table.cellWidget(row, COL_PERSON)
 
     # --- mapping -----------------------------------------------------------------------------
+
+    def taps_dialog(self) -> SeatTapsDialog:
+        dialog = SeatTapsDialog(self.workspace, self.session_id, self)
+        dialog.changed.connect(self.reload)
+        dialog.changed.connect(self.changed.emit)
+        return dialog
+
+    def open_taps(self) -> None:
+        self.taps_dialog().exec()
 
     def assign(self, row: int, ids) -> None:
         ids = tuple(ids) if ids else (None, None)
