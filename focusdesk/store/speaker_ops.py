@@ -36,6 +36,9 @@ def resolve_speaker(db: sqlite_utils.Database, session_id: int, ref: SpeakerRef)
             return sp
     names = speaker_names(db, session_id)
     matches = [sp for sp in speakers if names.get(sp.id, "").casefold() == text]
+    if not matches:  # a facilitator (or participant) named as the researcher knows them
+        real = speaker_names(db, session_id, real_names=True)
+        matches = [sp for sp in speakers if real.get(sp.id, "").casefold() == text]
     if len(matches) == 1:
         return matches[0]
     known = ", ".join(f"{sp.label} ({names[sp.id]})" if names[sp.id] != sp.label else sp.label
