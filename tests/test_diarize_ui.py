@@ -99,11 +99,11 @@ def test_mapping_shows_the_pseudonym_in_the_transcript_and_exports(qtbot, window
     qtbot.waitUntil(lambda: editor.model.speaker_name(neither.speaker_id) == "P02", timeout=3000)
     assert "P02" in window.statusBar().currentMessage()
     s1 = view.row_of("S1")
-    view.combo(s1).setCurrentIndex(view.combo(s1).findText("Dr Lee (facilitator)"))
+    view.combo(s1).setCurrentIndex(view.combo(s1).findText("F1 — Dr Lee (facilitator)"))
     qtbot.waitUntil(lambda: view.table.cellWidget(view.row_of("S1"), 5).isEnabled(), timeout=3000)
 
     text = exports.preview(ws, s.id, "txt")
-    assert "P02: Neither did I." in text and "Dr Lee: Oh, hello. I didn't know you were there." in text
+    assert "P02: Neither did I." in text and "F1: Oh, hello. I didn't know you were there." in text
     assert "S1:" not in text and "S2:" not in text
     target = tmp_path / "fg1.docx"
     exports.export_session(ws, s.id, "docx", target)
@@ -121,7 +121,7 @@ def test_mapping_shows_the_pseudonym_in_the_transcript_and_exports(qtbot, window
     # enrol the facilitator's voice
     view.table.cellWidget(view.row_of("S1"), 5).click()
     rows = diarization.enrolled(ws.db)
-    assert len(rows) == 1 and rows[0][3] == "Dr Lee" and "Enrolled Dr Lee" in view.message.text()
+    assert len(rows) == 1 and rows[0][3] == "Dr Lee" and "Enrolled F1" in view.message.text()
 
     # the sample: the start of S2's longest turn (21.78 s in the RTTM), a few seconds of it
     start, end = view.play_sample(view.row_of("S2"))

@@ -76,7 +76,7 @@ def test_assign_to_participant_and_facilitator(voices):
     speaker_ops.assign_speaker(db, s.id, "S1", person="Dr Lee")
     speaker_ops.assign_speaker(db, s.id, "S2", person="p01")
     names = transcripts.speaker_names(db, s.id)
-    assert names[s1.id] == "Dr Lee" and names[s2.id] == "P01" and names[s3.id] == "S3"
+    assert names[s1.id] == "F1" and names[s2.id] == "P01" and names[s3.id] == "S3"
     # The display name finds the speaker too; unassigning brings the label back.
     speaker_ops.assign_speaker(db, s.id, "P01")
     assert transcripts.speaker_names(db, s.id)[s2.id] == "S2"

@@ -56,7 +56,7 @@ def test_round_trip_keeps_segments_speakers_and_times(coded, tmp_path, fmt):
     _assert_round_trip(ws, sid, new_sid)
     # the imported speakers are linked back to the participants they name
     spk = {s.label: s for s in transcripts.list_speakers(ws.db, new_sid)}
-    assert spk["P01"].participant_id is not None and spk["Dana Moderator"].facilitator_id is not None
+    assert spk["P01"].participant_id is not None and spk["F1"].facilitator_id is not None
 
 
 def test_vtt_parses_with_webvtt_py_and_has_voice_tags(coded, tmp_path):

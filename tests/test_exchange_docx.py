@@ -112,7 +112,7 @@ def test_libreoffice_opens_the_docx_and_shows_speakers_and_quotes(coded, tmp_pat
     pdf = tmp_path / "session.pdf"
     assert pdf.exists(), proc.stdout + proc.stderr
     text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(str(pdf)).pages)
-    assert "Dana Moderator:" in text and "P01:" in text and "P02:" in text
+    assert "F1:" in text and "P01:" in text and "P02:" in text and "Dana" not in text
     assert "It really fosters engagement, more than paper homework ever did." in text
     assert "Real Name" not in text and "Springfield" not in text
 

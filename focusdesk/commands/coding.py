@@ -140,10 +140,14 @@ def _code(db, path: str, create: bool = False):
 
 
 def _speaker(db, session_id: int, who: str) -> int:
-    """A speaker id from a label (S1), a participant code (P01) or a facilitator name."""
+    """A speaker id from a label (S1), a participant or facilitator code (P01, F1) or a name."""
     names = transcripts.speaker_names(db, session_id)
+    real = transcripts.speaker_names(db, session_id, real_names=True)
     for sp in transcripts.list_speakers(db, session_id):
-        if sp.label.casefold() == who.casefold() or names.get(sp.id, "").casefold() == who.casefold():
+        if who.casefold() in (sp.label.casefold(), names.get(sp.id, "").casefold()):
+            return sp.id
+    for sp in transcripts.list_speakers(db, session_id):
+        if real.get(sp.id, "").casefold() == who.casefold():
             return sp.id
     known = ", ".join(f"{names.get(s.id, s.label)} ({s.label})" for s in transcripts.list_speakers(db, session_id))
     raise NotFound(f"No speaker {who!r} in this session (speakers: {known or 'none yet'}). "

@@ -1,4 +1,4 @@
-"""study, site, participant, facilitator, session, guide, frame and import-audio commands."""
+"""study, guide, frame and import-audio commands (people, sites and sessions: ``people.py``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 
 from focusdesk.audio.media import import_audio_file
-from focusdesk.commands._common import kv_pairs, print_table
-from focusdesk.core.model import Facilitator, Participant, Session, SessionKind, Site, Study
+from focusdesk.core.model import Study
 from focusdesk.core.outline import (
     frame_to_markdown,
     frame_to_yaml,
@@ -15,7 +14,7 @@ from focusdesk.core.outline import (
 )
 from focusdesk.core.timefmt import format_ms
 from focusdesk.exchange.outline_import import import_frame_file, import_guide_file
-from focusdesk.store import codes, guide, progress, sessions, study
+from focusdesk.store import codes, guide, sessions, study
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,46 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_parser("show", help="summary of the study").set_defaults(func=study_show)
     s.add_parser("demo", help="fill an empty workspace with a demo study (2 sites, 11 participants, "
                  "4 sessions, guide and coding frame)").set_defaults(func=study_demo)
-
-    p = sub.add_parser("site", help="manage sites")
-    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = s.add_parser("add", help="add a site")
-    add.add_argument("name")
-    add.add_argument("--notes", default="")
-    add.set_defaults(func=site_add)
-    s.add_parser("list", help="list sites").set_defaults(func=site_list)
-
-    p = sub.add_parser("participant", help="manage participants")
-    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = s.add_parser("add", help="add a participant by pseudonym code, e.g. P01")
-    add.add_argument("code")
-    add.add_argument("--site", help="site name")
-    add.add_argument("--role", default="")
-    add.add_argument("--name", default="", help="real name (kept apart; never exported by default)")
-    add.add_argument("--consent-date", default="")
-    add.add_argument("--attr", action="append", metavar="KEY=VALUE", help="case attribute (repeat)")
-    add.set_defaults(func=participant_add)
-    s.add_parser("list", help="list participants").set_defaults(func=participant_list)
-
-    p = sub.add_parser("facilitator", help="manage facilitators")
-    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = s.add_parser("add", help="add a facilitator")
-    add.add_argument("name")
-    add.add_argument("--initials", default="")
-    add.set_defaults(func=facilitator_add)
-
-    p = sub.add_parser("session", help="manage sessions")
-    s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = s.add_parser("add", help="add a session")
-    add.add_argument("name")
-    add.add_argument("--kind", required=True, choices=[k.value for k in SessionKind])
-    add.add_argument("--site")
-    add.add_argument("--date", default="", help="YYYY-MM-DD")
-    add.add_argument("--participants", default="", help="comma-separated codes, e.g. P01,P02")
-    add.add_argument("--facilitators", default="", help="comma-separated names")
-    add.add_argument("--notes", default="")
-    add.set_defaults(func=session_add)
-    s.add_parser("list", help="list sessions").set_defaults(func=session_list)
 
     p = sub.add_parser("guide", help="the topic guide")
     s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -141,77 +100,6 @@ def study_show(args, ctx) -> int:
         print(f"  {s.name} ({s.kind.label}, {sites.get(s.site_id, 'no site')}, {s.date or 'no date'})")
     n_items = sum(1 for _ in guide.load_guide(db).walk())
     print(f"Topic guide: {n_items} items; coding frame: {len(codes.list_codes(db))} codes")
-    return 0
-
-
-def site_add(args, ctx) -> int:
-    site = study.add_site(ctx.open().db, Site(name=args.name, notes=args.notes))
-    print(f"Added site {site.name}")
-    return 0
-
-
-def site_list(args, ctx) -> int:
-    for s in study.list_sites(ctx.open().db):
-        print(s.name)
-    return 0
-
-
-def participant_add(args, ctx) -> int:
-    db = ctx.open().db
-    site_id = study.site_by_name(db, args.site).id if args.site else None
-    p = study.add_participant(db, Participant(
-        code=args.code, site_id=site_id, role=args.role, real_name=args.name,
-        consent_date=args.consent_date, attributes=kv_pairs(args.attr)))
-    print(f"Added participant {p.code}")
-    return 0
-
-
-def participant_list(args, ctx) -> int:
-    db = ctx.open().db
-    sites = {s.id: s.name for s in study.list_sites(db)}
-    print_table([[p.code, sites.get(p.site_id, ""), p.role,
-                  ", ".join(f"{k}={v}" for k, v in p.attributes.items())]
-                 for p in study.list_participants(db)], ["code", "site", "role", "attributes"])
-    return 0
-
-
-def facilitator_add(args, ctx) -> int:
-    f = study.add_facilitator(ctx.open().db, Facilitator(name=args.name, initials=args.initials))
-    print(f"Added facilitator {f.name}")
-    return 0
-
-
-def session_add(args, ctx) -> int:
-    db = ctx.open().db
-    site_id = study.site_by_name(db, args.site).id if args.site else None
-    pids = [study.participant_by_code(db, c.strip()).id for c in args.participants.split(",") if c.strip()]
-    fids = [study.facilitator_by_name(db, n.strip(), create=True).id
-            for n in args.facilitators.split(",") if n.strip()]
-    s = sessions.add_session(db, Session(name=args.name, kind=SessionKind(args.kind), site_id=site_id,
-                                         date=args.date, notes=args.notes, participant_ids=pids,
-                                         facilitator_ids=fids))
-    print(f"Added session {s.name} ({s.kind.label})")
-    return 0
-
-
-def session_list(args, ctx) -> int:
-    db = ctx.open().db
-    sites = {s.id: s.name for s in study.list_sites(db)}
-    codes_by_id = {p.id: p.code for p in study.list_participants(db)}
-    rows = []
-    steps = {p.session_id: p for p in progress.session_progress(db)}
-    for s in sessions.list_sessions(db):
-        p = steps[s.id]
-        rows.append([s.name, s.kind.value, sites.get(s.site_id, ""), s.date,
-                     ",".join(codes_by_id[pid] for pid in s.participant_ids),
-                     format_ms(p.audio_ms) if p.recordings else "no audio",
-                     str(p.words), p.coverage_text, f"{p.speakers_named}/{p.speakers}",
-                     str(p.codings), p.next_step])
-    if not rows:
-        print("No sessions yet. Add one with: focusdesk session add NAME --kind focus-group")
-        return 0
-    print_table(rows, ["session", "kind", "site", "date", "participants", "audio", "words",
-                       "speech covered", "named", "codings", "next step"])
     return 0
 
 

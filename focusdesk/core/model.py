@@ -62,9 +62,16 @@ class Participant:
 
 @dataclass
 class Facilitator:
+    """Who runs sessions. ``code`` (F1, "Moderator") is what transcripts and exports show;
+    ``name`` is shown in the window and in exports only when real names are asked for."""
+
     name: str
     initials: str = ""
+    code: str = ""
     id: int | None = None
+
+    def label(self, real_names: bool = False) -> str:
+        return self.name if (real_names and self.name) or not self.code else self.code
 
 
 @dataclass

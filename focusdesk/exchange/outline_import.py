@@ -10,9 +10,12 @@ import sqlite_utils
 from focusdesk.core.model import TopicGuide
 from focusdesk.core.outline import load_frame_file, load_guide_file
 from focusdesk.store import codes, guide
+from focusdesk.store.demo import TEMPLATES
 
 GUIDE_SUFFIXES = (".md", ".markdown", ".yaml", ".yml", ".txt", ".docx")
 FRAME_SUFFIXES = (".yaml", ".yml", ".md", ".markdown", ".txt", ".qdc")
+TEMPLATE_GUIDE = TEMPLATES / "topic-guide.md"  # bundled in resources/templates/, offered by the window
+TEMPLATE_FRAME = TEMPLATES / "coding-frame.yaml"
 
 
 def import_guide_file(db: sqlite_utils.Database, path: Path | str) -> TopicGuide:

@@ -3,7 +3,7 @@
 The redaction list lives in the study settings (``redaction``): each entry is a term, optionally
 with its own placeholder as ``"term => [PLACE]"`` or ``{"term": ..., "placeholder": ...}``. The
 default placeholder is ``[NAME]`` (setting ``redaction_placeholder``). Unless real names are asked
-for, a participant's real name in the text is replaced by their pseudonym (their code), and so is
+for, a participant's (or facilitator's) real name in the text is replaced by their pseudonym (their code), and so is
 their first name or surname on its own when capitalised (study setting ``redact_name_parts``,
 default on): a facilitator says "thanks, Sheila", not "thanks, Sheila Brown". Matching respects
 word boundaries and ignores case (name parts: exact capitalised form); longer terms win.
@@ -93,11 +93,21 @@ def build_redactor(db: sqlite_utils.Database, names: bool = False, redact: bool 
     proper: dict[str, str] = {}
     if not names:
         people = [p for p in study_store.list_participants(db) if p.real_name.strip()]
+        # a facilitator's name is theirs to keep out of a pseudonymised export too ("thanks, Anna")
+        people += [_Named(f.name, f.code) for f in study_store.list_facilitators(db) if f.name.strip() and f.code]
         for p in people:
             replacements[" ".join(p.real_name.split()).casefold()] = p.code
         if st is None or st.settings.get("redact_name_parts", True):
             proper = name_parts(people, st.settings.get("redaction_placeholder") if st else None)
     return Redactor(replacements, proper)
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A facilitator seen as a participant is: a real name and the code that replaces it."""
+
+    real_name: str
+    code: str
 
 
 def name_parts(people, placeholder: str | None = None) -> dict[str, str]:

@@ -287,7 +287,9 @@ def _speaker_id(db, session_id: int, name: str, cache: dict[str, int]) -> int | 
             sp.participant_id = p.id
             transcripts.update_speaker(db, sp)
         except LookupError:
-            fac = next((f for f in study_store.list_facilitators(db) if f.name.casefold() == name.casefold()), None)
+            key = name.casefold()
+            fac = next((f for f in study_store.list_facilitators(db) if key in (f.code.casefold(), f.name.casefold())),
+                       None)
             if fac:
                 sp.facilitator_id = fac.id
                 transcripts.update_speaker(db, sp)

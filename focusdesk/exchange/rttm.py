@@ -1,8 +1,8 @@
 """RTTM: a session's speaker turns as the diarization tools' common file format.
 
 ``SPEAKER <uri> 1 <start s> <dur s> <NA> <NA> <speaker> <NA> <NA>``, one line per turn, on the
-session timeline. The speaker is the voice's display name with pseudonyms only (participant code,
-facilitator name, else the label S1, S2...): an RTTM file travels to other tools, so a real name
+session timeline. The speaker is the voice's display name with pseudonyms only (participant or
+facilitator code, else the label S1, S2...): an RTTM file travels to other tools, so a real name
 never goes in it. Reading checks every line first and names the first bad one, so a bad file
 changes nothing.
 """

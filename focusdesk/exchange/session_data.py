@@ -144,7 +144,7 @@ def load_session(db: sqlite_utils.Database, session_id: int,
     return SessionData(
         session=session, study_title=st.title if st else "", site_name=site.name if site else "",
         participants=[person(pid) for pid in session.participant_ids if pid in people],
-        facilitators=[facs[f].name for f in session.facilitator_ids if f in facs],
+        facilitators=[facs[f].label(options.names) for f in session.facilitator_ids if f in facs],
         speakers=transcripts.speaker_names(db, session_id, real_names=options.names),
         segments=segs, codings=codings, markers=annotations.list_markers(db, session_id),
         guide_items=items, duration_ms=duration, redactor=redactor, options=options,

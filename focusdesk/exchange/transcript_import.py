@@ -87,7 +87,7 @@ def _link_speaker(db, session_id: int, name: str) -> int:
         key = name.casefold()
         p = next((p for p in study_store.list_participants(db)
                   if p.code.casefold() == key or (p.real_name and p.real_name.casefold() == key)), None)
-        f = next((f for f in study_store.list_facilitators(db) if f.name.casefold() == key), None)
+        f = next((f for f in study_store.list_facilitators(db) if key in (f.code.casefold(), f.name.casefold())), None)
         if p is not None:
             sp.participant_id = p.id
         elif f is not None:

@@ -40,9 +40,9 @@ class Tap:
 
 
 def person_names(db: sqlite_utils.Database) -> dict[tuple[str, int], str]:
-    """(kind, id) -> participant code or facilitator name (never a real name)."""
+    """(kind, id) -> participant or facilitator code (never a real name)."""
     out = {("participant", pid): code for pid, code in db.execute("SELECT id, code FROM participants")}
-    out.update({("facilitator", fid): name for fid, name in db.execute("SELECT id, name FROM facilitators")})
+    out.update({("facilitator", fid): code for fid, code in db.execute("SELECT id, code FROM facilitators")})
     return out
 
 
@@ -63,9 +63,13 @@ def resolve(db: sqlite_utils.Database, session_id: int, ref: str) -> Person:
     for p in people:
         if p.name.casefold() == text:
             return p
-    for (kind, pid), name in person_names(db).items():
+    names = person_names(db)
+    for (kind, pid), name in names.items():
         if name.casefold() == text:
             return Person(kind, pid, name)
+    for fid, name in db.execute("SELECT id, name FROM facilitators"):
+        if name.casefold() == text:  # a facilitator may be named as well as coded
+            return Person("facilitator", fid, names[("facilitator", fid)])
     known = ", ".join(p.name for p in people) or "none"
     raise NotFound(f"No participant or facilitator {ref!r} (this session's people: {known}). "
                    "Add them to the session with 'focusdesk session edit' or use a participant code.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from focusdesk.core.dates import check_date
 from focusdesk.core.model import Session, SessionKind
 from focusdesk.store.study import AlreadyExists, NotFound
 from focusdesk.store.tx import now_iso, transaction
@@ -27,8 +28,16 @@ def _check_name_free(db: sqlite_utils.Database, name: str, own_id: int | None = 
         raise AlreadyExists(f"There is already a session called {name!r}; choose another name.")
 
 
+def _check(db: sqlite_utils.Database, s: Session, own_id: int | None) -> None:
+    s.name = s.name.strip()
+    if not s.name:
+        raise ValueError("Give the session a name.")
+    _check_name_free(db, s.name, own_id)
+    s.date = check_date(s.date, "session date")
+
+
 def add_session(db: sqlite_utils.Database, s: Session) -> Session:
-    _check_name_free(db, s.name)
+    _check(db, s, None)
     s.created_at = s.created_at or now_iso()
     with transaction(db):
         s.id = db["sessions"].insert({
@@ -40,7 +49,9 @@ def add_session(db: sqlite_utils.Database, s: Session) -> Session:
 
 
 def update_session(db: sqlite_utils.Database, s: Session) -> Session:
-    _check_name_free(db, s.name, s.id)
+    if s.id is None or get_session(db, s.id) is None:
+        raise NotFound(f"No session {s.name!r} to update (it may have been deleted).")
+    _check(db, s, s.id)
     with transaction(db):
         db["sessions"].update(s.id, {
             "name": s.name, "kind": SessionKind(s.kind).value, "site_id": s.site_id,
@@ -87,5 +98,6 @@ def session_by_name(db: sqlite_utils.Database, name: str) -> Session:
 
 
 def delete_session(db: sqlite_utils.Database, session_id: int) -> None:
+    """The session's rows only; ``store.deletes.delete_session`` also removes its media folder."""
     with transaction(db):
         db["sessions"].delete(session_id)

@@ -36,6 +36,9 @@ def resolve_speaker(db: sqlite_utils.Database, session_id: int, ref: SpeakerRef)
             return sp
     names = speaker_names(db, session_id)
     matches = [sp for sp in speakers if names.get(sp.id, "").casefold() == text]
+    if not matches:  # a facilitator (or participant) named as the researcher knows them
+        real = speaker_names(db, session_id, real_names=True)
+        matches = [sp for sp in speakers if real.get(sp.id, "").casefold() == text]
     if len(matches) == 1:
         return matches[0]
     known = ", ".join(f"{sp.label} ({names[sp.id]})" if names[sp.id] != sp.label else sp.label
@@ -125,16 +128,17 @@ def unmerge_speakers(db: sqlite_utils.Database, result: MergeResult) -> None:
 
 
 def resolve_person(db: sqlite_utils.Database, name: str) -> tuple[int | None, int | None]:
-    """(participant_id, facilitator_id) for a participant code or a facilitator name."""
+    """(participant_id, facilitator_id) for a participant code or a facilitator's code or name."""
     text = name.strip()
     row = db.execute("SELECT id FROM participants WHERE code = ? COLLATE NOCASE", [text]).fetchone()
     if row:
         return row[0], None
-    row = db.execute("SELECT id FROM facilitators WHERE name = ? COLLATE NOCASE", [text]).fetchone()
+    row = db.execute("SELECT id FROM facilitators WHERE code = ? COLLATE NOCASE OR name = ? COLLATE NOCASE "
+                     "ORDER BY code = ? COLLATE NOCASE DESC", [text, text, text]).fetchone()
     if row:
         return None, row[0]
     codes = ", ".join(r[0] for r in db.execute("SELECT code FROM participants ORDER BY code"))
-    facs = ", ".join(r[0] for r in db.execute("SELECT name FROM facilitators ORDER BY name"))
+    facs = ", ".join(r[0] for r in db.execute("SELECT code FROM facilitators ORDER BY code"))
     raise NotFound(f"No participant or facilitator {name!r} (participants: {codes or 'none'}; "
                    f"facilitators: {facs or 'none'}). Add one with 'focusdesk participant add' "
                    "or 'focusdesk facilitator add'.")

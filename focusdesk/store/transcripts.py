@@ -157,17 +157,17 @@ def clear_transcript(db: sqlite_utils.Database, session_id: int) -> None:
 
 
 def speaker_names(db: sqlite_utils.Database, session_id: int, real_names: bool = False) -> dict[int, str]:
-    """Display name per speaker id: the participant's pseudonym (or real name when asked and
-    known), the facilitator's name, else the diarization label. Every view and export uses this."""
+    """Display name per speaker id: the participant's or facilitator's pseudonym (or real name
+    when asked and known), else the diarization label. Every view and export uses this."""
     out: dict[int, str] = {}
-    for sid, label, pcode, pname, fname in db.execute(
-        "SELECT s.id, s.label, p.code, p.real_name, f.name FROM speakers s "
+    for sid, label, pcode, pname, fcode, fname in db.execute(
+        "SELECT s.id, s.label, p.code, p.real_name, f.code, f.name FROM speakers s "
         "LEFT JOIN participants p ON p.id = s.participant_id "
         "LEFT JOIN facilitators f ON f.id = s.facilitator_id WHERE s.session_id = ?", [session_id]):
         if pcode:
             out[sid] = pname if (real_names and pname) else pcode
-        elif fname:
-            out[sid] = fname
+        elif fcode or fname:
+            out[sid] = fname if (real_names and fname) or not fcode else fcode
         else:
             out[sid] = label
     return out

@@ -172,6 +172,19 @@ class MainWindow(QMainWindow):
         self.session_changed.emit(session_id)
         self._update_title()
 
+    def close_session_views(self, session_id: int) -> bool:
+        """Close the tabs of one session (keys end in ``:<id>`` or ``-<id>``), before it is
+        deleted; False when one refuses (a recording, unsaved typing)."""
+        ends = (f":{session_id}", f"-{session_id}")
+        for i in reversed(range(self.tabs.count())):
+            widget = self.tabs.widget(i)
+            if str(widget.property("view_key") or "").endswith(ends):
+                if isinstance(widget, ClosableView) and not widget.can_close():
+                    return False
+                self.tabs.removeTab(i)
+                widget.deleteLater()
+        return True
+
     def status(self, text: str, timeout_ms: int = 5000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
 
@@ -206,6 +219,7 @@ class MainWindow(QMainWindow):
 
     def _build_core_actions(self) -> None:
         from focusdesk.ui import study_actions as sa
+        from focusdesk.ui.people_view import open_people
 
         self.add_action("File", "&New study…", lambda: self._new_or_open(new=True), QKeySequence.StandardKey.New)
         self.add_action("File", "&Open study…", lambda: self._new_or_open(new=False), QKeySequence.StandardKey.Open)
@@ -221,7 +235,9 @@ class MainWindow(QMainWindow):
         self.add_action("Study", "Study &details…", lambda: sa.edit_study(self))
         self.add_action("Study", "Add &site…", lambda: sa.add_site(self))
         self.add_action("Study", "Add &participant…", lambda: sa.add_participant(self), "Ctrl+Shift+P")
+        self.add_action("Study", "Add &facilitator…", lambda: sa.add_facilitator(self))
         self.add_action("Study", "Add &session…", lambda: sa.add_session(self), "Ctrl+Shift+N")
+        self.add_action("Study", "P&eople, sites and sessions…", lambda: open_people(self))
         self.menu("Study").addSeparator()
         self.add_action("Study", "Import topic &guide…", lambda: sa.import_guide(self))
         self.add_action("Study", "Import coding &frame…", lambda: sa.import_frame(self))

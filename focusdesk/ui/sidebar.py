@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem
 
 from focusdesk.core.timefmt import format_ms
 from focusdesk.store import codes, guide, sessions, study, transcripts
+from focusdesk.ui.errors import guarded
 
 ROLE_KIND = Qt.ItemDataRole.UserRole
 ROLE_ID = Qt.ItemDataRole.UserRole + 1
@@ -23,6 +24,9 @@ class StudySidebar(QTreeWidget):
         self.setMinimumWidth(220)
         self.setObjectName("studySidebar")
         self.currentItemChanged.connect(self._current_changed)
+        self.itemDoubleClicked.connect(lambda item, _col: self._edit(item))
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
 
     def _group(self, title: str, empty_hint: str, count: int) -> QTreeWidgetItem:
         item = QTreeWidgetItem(self, [f"{title} ({count})" if count else title])
@@ -50,9 +54,11 @@ class StudySidebar(QTreeWidget):
         by_site: dict[str, list] = {}
         for s in all_sessions:
             by_site.setdefault(sites.get(s.site_id, "No site"), []).append(s)
+        site_ids = {name: sid for sid, name in sites.items()}
         for site_name in sorted(by_site):
             site_item = QTreeWidgetItem(group, [site_name])
             site_item.setData(0, ROLE_KIND, "site")
+            site_item.setData(0, ROLE_ID, site_ids.get(site_name))
             site_item.setExpanded(True)
             for s in by_site[site_name]:
                 dur = sum(r.duration_ms for r in transcripts.list_recordings(db, s.id))
@@ -110,3 +116,40 @@ class StudySidebar(QTreeWidget):
     def _current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
         if current is not None and current.data(0, ROLE_KIND) == "session":
             self.session_activated.emit(current.data(0, ROLE_ID))
+
+    # --- edit and delete from the list (double-click, context menu) ---------------------------
+
+    def _target(self, item: QTreeWidgetItem | None) -> tuple[str, int] | None:
+        if item is None or item.data(0, ROLE_ID) is None:
+            return None
+        kind = item.data(0, ROLE_KIND)
+        return (kind, item.data(0, ROLE_ID)) if kind in ("session", "participant", "site") else None
+
+    def _edit(self, item: QTreeWidgetItem) -> None:
+        from focusdesk.ui import people_actions as pa
+
+        target = self._target(item)
+        if target is not None:
+            kind, row_id = target
+            edit = {"session": pa.edit_session, "participant": pa.edit_participant, "site": pa.edit_site}[kind]
+            guarded(edit, self.window)(self.window, row_id)
+
+    def _menu(self, pos) -> None:
+        from focusdesk.ui import people_actions as pa
+        from focusdesk.ui.people_view import open_people
+
+        item = self.itemAt(pos)
+        target = self._target(item)
+        if target is None:
+            return
+        kind, row_id = target
+        w = self.window
+        edit = {"session": pa.edit_session, "participant": pa.edit_participant, "site": pa.edit_site}[kind]
+        delete = {"session": pa.delete_session, "participant": pa.delete_participant, "site": pa.delete_site}[kind]
+        menu = QMenu(self)
+        menu.addAction("Session details…" if kind == "session" else "Edit…",
+                       guarded(lambda *_: edit(w, row_id), w))
+        menu.addAction("Delete…", guarded(lambda *_: delete(w, row_id), w))
+        menu.addSeparator()
+        menu.addAction("Show in People", guarded(lambda *_: open_people(w, kind + "s", row_id), w))
+        menu.exec(self.viewport().mapToGlobal(pos))

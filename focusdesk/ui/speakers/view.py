@@ -35,6 +35,7 @@ from focusdesk.store import diarization, sessions, speaker_ops, study, transcrip
 from focusdesk.store.workspace import Workspace
 from focusdesk.ui.jobs_panel import JobHandle, WindowJobs
 from focusdesk.ui.speakers.taps_dialog import SeatTapsDialog
+from focusdesk.ui.transcript.menus import facilitator_text
 
 SAMPLE_MS = 6000  # the sample played: the start of the voice's longest turn
 COLUMNS = ["Voice", "Talk time", "Share", "Sample", "Who is it?", "Voice print"]
@@ -147,8 +148,9 @@ class SpeakersView(QWidget):
         for p in ordered:
             where = "" if p.id in here else ", not listed for this session"
             out.append((f"{p.code} (participant{where})", (p.id, None)))
-        for f in study.list_facilitators(db):
-            out.append((f"{f.name} (facilitator)", (None, f.id)))
+        runs = set(session.facilitator_ids) if session else set()
+        for f in sorted(study.list_facilitators(db), key=lambda f: f.id not in runs):
+            out.append((facilitator_text(f), (None, f.id)))
         return out
 
     def reload(self) -> None:

@@ -80,14 +80,20 @@ def _speaker_menu(editor, menu: QMenu, seg) -> None:
     for p in sorted(parts, key=lambda p: (p.id not in members, p.code)):
         assign.addAction(p.code + ("" if p.id in members else " (not in this session)"),
                          lambda pid=p.id: editor.assign_speaker(seg.speaker_id, participant_id=pid))
-    facs = study.list_facilitators(editor.db)
+    runs = set(editor.session.facilitator_ids) if editor.session else set()
+    facs = sorted(study.list_facilitators(editor.db), key=lambda f: f.id not in runs)
     if facs:
         assign.addSeparator()
         for f in facs:
-            assign.addAction(f"{f.name} (facilitator)",
+            assign.addAction(facilitator_text(f),
                              lambda fid=f.id: editor.assign_speaker(seg.speaker_id, facilitator_id=fid))
     assign.addSeparator()
     assign.addAction("Nobody (show the label)", lambda: editor.assign_speaker(seg.speaker_id))
+
+def facilitator_text(f) -> str:
+    """A facilitator in a picker: the code transcripts show, and the name to recognise them by."""
+    return f"{f.code} — {f.name} (facilitator)" if f.code else f"{f.name} (facilitator)"
+
 
 def _ask_rename(editor, speaker_id: int) -> None:
     sp = transcripts.get_speaker(editor.db, speaker_id)
