@@ -41,6 +41,7 @@ from focusdesk.ui.features import (
     transcript_editor,
     transcription,
 )
+from focusdesk.ui.fit import fit_to_screen
 from focusdesk.ui.home import HomeView
 from focusdesk.ui.interfaces import ClosableView
 from focusdesk.ui.sidebar import StudySidebar
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 # What the sidebar lists, and what the Study tab adds (each session's progress).
 SIDEBAR = (Entity.SITES, Entity.PARTICIPANTS, Entity.SESSIONS, Entity.RECORDINGS, Entity.CODES, Entity.GUIDE)
 STUDY_TAB = (*SIDEBAR, Entity.STUDY, Entity.SEGMENTS, Entity.SPEAKERS, Entity.MARKERS, Entity.CODINGS)
+TABS_MINIMUM = (360, 240)  # px; see fit.py
 MENUS = ["&File", "&Study", "S&ession", "&Transcript", "&Code", "&Analysis", "E&xport", "&Help"]
 
 
@@ -85,6 +87,9 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.setTabsClosable(True)
         self.tabs.tabCloseRequested.connect(self._close_tab)
+        # A view's own minimum never widens the window past the screen: views scroll or wrap
+        # inside the room they get (ui/fit.py), and the tabs ask for no more than this.
+        self.tabs.setMinimumSize(*TABS_MINIMUM)
         self.home = HomeView(self)
         self.tabs.addTab(self.home, "Study")
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
@@ -108,6 +113,7 @@ class MainWindow(QMainWindow):
         geometry = prefs.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        fit_to_screen(self)  # a size kept from a bigger monitor, or the default on a laptop
 
     # --- public API for features -------------------------------------------------------------
 
