@@ -5,9 +5,19 @@ past the screen's edge; these helpers keep each view's minimum small."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QGuiApplication
-from PySide6.QtWidgets import QComboBox, QFrame, QLabel, QLineEdit, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QScrollArea,
+    QStyledItemDelegate,
+    QWidget,
+)
 
 
 def scrolling(widget: QWidget) -> QScrollArea:
@@ -56,3 +66,35 @@ def fit_to_screen(window: QWidget) -> None:
     width, height = min(window.width(), room.width()), min(window.height(), room.height())
     if (width, height) != (window.width(), window.height()):
         window.resize(width, height)
+
+
+class ElideMiddle(QStyledItemDelegate):
+    """Items of a list drawn no wider than its viewport, long text shortened in the middle
+    ("Added burden/A very … theme"), so the list never scrolls sideways and the end of a name
+    (the most specific part of a code's path) stays visible; the full text belongs in the
+    item's tooltip."""
+
+    def __init__(self, view: QAbstractItemView):
+        super().__init__(view)
+        self.view = view
+        view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        view.setItemDelegate(self)
+        if isinstance(view, QListView):
+            view.setResizeMode(QListView.ResizeMode.Adjust)  # lay items out again on resize
+
+    def _room(self) -> int:
+        return max(40, self.view.viewport().width())
+
+    def paint(self, painter, option, index) -> None:
+        option.rect.setWidth(min(option.rect.width(), self._room() - option.rect.x()))
+        super().paint(painter, option, index)
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt name)
+        hint = super().sizeHint(option, index)
+        return QSize(min(hint.width(), self._room()), hint.height())
+
+
+def elide_middle(view: QAbstractItemView) -> ElideMiddle:
+    """Give ``view`` the :class:`ElideMiddle` delegate (kept alive by the view)."""
+    return ElideMiddle(view)
