@@ -94,3 +94,196 @@ def test_find_fields_are_roomy_and_code_names_elide_with_a_tooltip(window, qtbot
     assert long_name in item.toolTip()
     assert panel.codes.visualItemRect(item).width() <= panel.codes.viewport().width()
     assert not panel.codes.horizontalScrollBar().isVisible()
+
+
+# --- 8: one quit path, outcomes that are said ------------------------------------------------------
+
+class _Running:
+    """Stands for a running job's handle in the close question (a real job takes minutes)."""
+
+    class spec:  # noqa: N801 - mirrors JobHandle.spec
+        title = "Transcribing Focus group 1"
+
+    cancelled = False
+
+    def cancel(self):
+        self.cancelled = True
+
+    def wait(self, _ms=0):
+        return True
+
+
+def test_file_quit_asks_only_while_a_job_runs(window, monkeypatch, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from focusdesk.ui.jobs_panel import jobs
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    running = [_Running()]
+    monkeypatch.setattr(jobs(window), "running", lambda kind=None: list(running))
+    quit_action = next(a for a in window.menu("File").actions() if a.text() == "&Quit")
+    quit_action.trigger()
+    assert window.isVisible() and len(asked) == 1 and "Transcribing Focus group 1" in asked[0]
+    running.clear()
+    quit_action.trigger()
+    assert not window.isVisible() and len(asked) == 1  # nothing running: no question
+
+
+def test_play_without_a_sound_output_says_so(window, qtbot, monkeypatch):
+    from conftest import AUDIO
+
+    from focusdesk.audio.media import import_audio_file
+    from focusdesk.ui.transcript import player
+
+    sid = _sid(window)
+    import_audio_file(window.workspace, sid, AUDIO / "jfk.flac")
+    editor = _editor(window, qtbot)
+    monkeypatch.setattr(player, "has_output_device", lambda: False)
+    editor.toggle_play()
+    assert "No sound output device" in editor.info_label.text()
+    assert "No sound output device" in window.statusBar().currentMessage()
+    editor.player.pause()
+
+
+def test_export_says_where_it_went_with_show_in_folder(window, qtbot, monkeypatch, tmp_path):
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QDialog, QPushButton
+
+    from focusdesk.ui.export_dialog import ExportDialog
+    from focusdesk.ui.features import export
+
+    target = tmp_path / "out" / "fg1.qdpx"
+    target.parent.mkdir()
+
+    def run_dialog(dialog):
+        dialog.format.setCurrentIndex(dialog.format.findData("qdpx"))
+        dialog.path.setText(str(target))
+        with qtbot.waitSignal(dialog.accepted, timeout=30000):
+            dialog.export_button.click()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ExportDialog, "exec", run_dialog)
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    window.set_current_session(_sid(window))
+    export.export_session(window)
+    assert target.is_file()
+    assert str(target) in window.statusBar().currentMessage()
+    button = window.statusBar().findChild(QPushButton, "showInFolder")
+    assert button is not None and button.isVisible()
+    button.click()
+    assert opened == [str(target.parent)]
+    window.status("Something else")
+    assert not button.isVisible()
+
+
+# --- 7: menus and Help ----------------------------------------------------------------------------
+
+def test_imports_live_under_file_and_help_lists_the_real_keys(window, qtbot):
+    from focusdesk.ui import help as help_menu
+    from focusdesk.ui import settings as prefs
+
+    imports = [a.text().replace("&", "") for a in window.import_menu.actions()]
+    assert imports == ["Audio into this session…", "Transcript into this session…", "REFI-QDA project (.qdpx)…"]
+    assert not [a for a in window.menu("Export").actions() if "Import" in a.text()]
+    helps = [a.text().replace("&", "") for a in window.menu("Help").actions() if not a.isSeparator()]
+    assert helps == ["Keyboard shortcuts", "User guide", "Report a problem…", "About focusdesk"]
+
+    prefs.set_value("editor/keys/play_pause", "Ctrl+Space")
+    dialog = help_menu.show_shortcuts(window)
+    rows = dialog.rows()
+    assert ("Code", "Find a code to apply…", "Ctrl+K") in rows
+    assert ("File ▸ Import", "Audio into this session…", "Ctrl+I") in rows
+    assert ("Transcript editor", "Play / pause (resume rewinds a little)", "Ctrl+Space") in rows
+    dialog.filter.setText("speakers")
+    assert dialog.rows() and all("speakers" in " ".join(r).casefold() for r in dialog.rows())
+    dialog.close()
+
+    viewer = help_menu.show_user_guide(window)
+    assert viewer is not None and "focusdesk" in viewer.browser.toPlainText()
+    viewer.close()
+
+
+# --- 4: views stay current -----------------------------------------------------------------------
+
+def test_editor_hears_audio_imported_after_it_opened_and_the_sidebar_reopens_a_closed_tab(window, qtbot):
+    from conftest import AUDIO
+
+    from focusdesk.ui import study_actions as sa
+    from focusdesk.ui.transcript.player import NO_AUDIO
+
+    editor = _editor(window, qtbot)
+    assert not editor.player.tracks and editor.waveform.message == NO_AUDIO
+    assert sa.import_audio(window, str(AUDIO / "jfk.flac"))
+    qtbot.waitUntil(lambda: bool(editor.player.tracks), timeout=3000)
+    assert editor.waveform.message != NO_AUDIO and editor.player.duration_ms == 11_000
+
+    key = transcript_editor.view_key(_sid(window))
+    window._close_tab(window.tabs.indexOf(editor))
+    assert window.find_view(key) is None
+    item = window.sidebar.currentItem()
+    assert item is not None and item.text(0).startswith("Focus group 1")
+    rect = window.sidebar.visualItemRect(item)
+    QTest.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     rect.center())
+    qtbot.waitUntil(lambda: window.find_view(key) is not None, timeout=3000)
+    assert window.tabs.currentWidget() is window.find_view(key)
+
+
+# --- 5: next steps are actions, messages never ask for a command ---------------------------------
+
+def test_study_tab_next_steps_do_the_step(window, qtbot, monkeypatch):
+    from conftest import AUDIO
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    from focusdesk.ui.features import transcription
+    from focusdesk.ui.features.transcription import TranscribeDialog
+
+    sid = _sid(window, "Interview 1")
+    assert f"href='step:{sid}:import'" in window.home.label.text()
+    assert f"href='step:{sid}:record'" in window.home.label.text()
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda *a, **k: asked.append(a[1]) or (str(AUDIO / "jfk.flac"), ""))
+    window.home.label.linkActivated.emit(f"step:{sid}:import")
+    assert asked == ["Import audio"] and window.current_session_id() == sid
+    qtbot.waitUntil(lambda: f"href='step:{sid}:transcribe'" in window.home.label.text(), timeout=3000)
+
+    def accept():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, TranscribeDialog):
+            QTimer.singleShot(20, accept)
+            return
+        dialog.ok_button.click()
+
+    QTimer.singleShot(0, accept)
+    window.home.label.linkActivated.emit(f"step:{sid}:transcribe")
+    ctrl = transcription.controller(window)
+    try:
+        assert ctrl.is_running() and ctrl.job.session_id == sid
+    finally:
+        ctrl.cancel()
+        ctrl.wait()
+    window.home.label.linkActivated.emit(f"step:{sid}:record")
+    assert window.find_view(f"live-console-{sid}") is not None
+    fg = _sid(window)
+    window.home.label.linkActivated.emit(f"step:{fg}:code")
+    assert window.find_view(transcript_editor.view_key(fg)) is not None
+    assert window.coding.dock.isVisible()
+
+
+def test_window_messages_name_menus_not_commands(window, qtbot):
+    from focusdesk.core.hints import for_window
+    from focusdesk.ui.features import transcription
+    from focusdesk.ui.jobs_panel import jobs
+
+    sid = _sid(window, "Interview 1")
+    assert not transcription.start_transcription(window, sid)  # no audio yet
+    shown = [jobs(window).panel.note.text(), window.statusBar().currentMessage()]
+    for text in shown:
+        assert "focusdesk " not in text and "File ▸ Import ▸ Audio" in text, text
+    assert for_window("Add one with 'focusdesk session add'.") == "Add one with Study ▸ Add session…."
+    assert for_window("Download it once ('focusdesk models download small').").startswith(
+        "Download it once (the Transcribe dialog")

@@ -23,6 +23,7 @@ from focusdesk.core.errors import translate
 from focusdesk.core.hints import for_window
 from focusdesk.exchange.redact import redaction_list, set_redaction_list
 from focusdesk.store.transcripts import segment_count
+from focusdesk.ui import outcome
 from focusdesk.ui.background import run_with_progress
 from focusdesk.ui.export_dialog import ExportDialog
 
@@ -51,7 +52,8 @@ def install(window) -> None:
 
 def _done(window, dialog: ExportDialog) -> None:
     warnings = dialog.result_warnings or []
-    window.status(f"Exported to {dialog.path.text()}" + (f" ({len(warnings)} warnings)" if warnings else ""))
+    outcome.saved(window, dialog.path.text(),
+                  f"Exported to {dialog.path.text()}" + (f" ({len(warnings)} warnings)" if warnings else ""))
     if warnings:
         QMessageBox.information(window, "Export", "\n".join(warnings))
 
@@ -87,7 +89,7 @@ def export_codebook(window) -> None:
             write_qdc(window.workspace.db, path)
         except (OSError, ValueError) as exc:
             return _report_error(window, "Export codebook", exc)
-        window.status(f"Wrote {path}")
+        outcome.saved(window, path, f"Wrote {path}")
 
 
 def import_transcript(window, path: str | None = None, replace: bool | None = None) -> None:
