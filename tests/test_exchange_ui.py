@@ -85,7 +85,8 @@ def test_window_menus_and_transcript_import(qtbot, seeded, tmp_path):
     win = MainWindow(ws)
     qtbot.addWidget(win)
     texts = [a.text() for a in win.menu("Export").actions()]
-    assert "Export &session…" in texts and "Import REFI-QDA &project (.qdpx)…" in texts
+    imports = [a.text() for a in win.import_menu.actions()]
+    assert "Export &session…" in texts and "REFI-QDA &project (.qdpx)…" in imports
     sid = sessions.session_by_name(ws.db, "Interview 1").id
     win.set_current_session(sid)
     vtt = tmp_path / "t.vtt"

@@ -78,6 +78,7 @@ def test_home_tab_lists_progress_and_opens_a_session(qtbot, seeded):
     home = win.home
     home.reload()
     text = home.label.text()
-    assert "Next step" in text and "name the speakers" in text and "4 words" in text and "0 of 2" in text
+    assert "Next step" in text and "4 words" in text and "0 of 2" in text
+    assert f"<a href='step:{iv}:speakers'>Name speakers…</a>" in text  # the step is a link that does it
     home.label.linkActivated.emit(f"open:{iv}")
     assert win.current_session_id() == iv

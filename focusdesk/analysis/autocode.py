@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from focusdesk.core.text import join_words, normalise_spaces
 from focusdesk.store.coding_ops import apply_code
 from focusdesk.store.search import fts_phrase_prefilter
 from focusdesk.store.transcripts import speaker_names
@@ -86,7 +87,7 @@ def find_hits(db: sqlite_utils.Database, query: str, session_id: int | None = No
                            [seg_id]).fetchall()
         if sid not in names:
             names[sid] = speaker_names(db, sid)
-        for s, e, unit_text in _units(q, words, start, end, text, unit):
+        for s, e, unit_text in _units(q, words, start, end, normalise_spaces(text), unit):
             hit = AutoHit(sid, sname, seg_id, spk, names[sid].get(spk, "") if spk else "", s, e, unit_text)
             hit.already_coded = (sid, s, e, spk) in existing
             if not hits or (hits[-1].segment_id, hits[-1].start_ms) != (seg_id, s):
@@ -119,7 +120,7 @@ def _units(q: _Query, words: list, start: int, end: int, text: str, unit: str):
         while last < len(words) - 1 and not ends[last]:
             last += 1
         s, e = words[first][0], max(words[last][1], words[first][0] + 1)
-        yield s, e, " ".join(w[2].strip() for w in words[first:last + 1])
+        yield s, e, join_words(w[2] for w in words[first:last + 1])
 
 
 def apply_hits(db: sqlite_utils.Database, code_id: int, hits: list[AutoHit], memo: str = "") -> int:

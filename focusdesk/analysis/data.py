@@ -9,12 +9,12 @@ and answering from memory keeps a matrix over a whole study well under 200 ms.
 from __future__ import annotations
 
 import json
-import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from focusdesk.core.text import join_words
 from focusdesk.store.transcripts import speaker_names
 
 
@@ -167,14 +167,6 @@ class StudyData:
             for spk, spans in per.items():
                 out[(sid, spk)] = union_length(spans)
         return out
-
-
-_NO_SPACE_BEFORE = re.compile(r"\s+([,.;:!?%)\]}])")
-
-
-def join_words(parts: list[str]) -> str:
-    """Join word tokens whether or not they carry Whisper's leading space."""
-    return _NO_SPACE_BEFORE.sub(r"\1", " ".join(p.strip() for p in parts)).strip()
 
 
 def union_length(spans: list[tuple[int, int]]) -> int:

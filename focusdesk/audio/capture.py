@@ -154,7 +154,7 @@ def refresh_devices() -> None:
 
 
 NO_DEVICE_HELP = ("Connect a microphone (or route the call to an input), check that the sound "
-                  "system is running, then try again; 'focusdesk devices' lists what is there.")
+                  "system is running, then try again; 'focusdesk devices' shows what is there.")
 
 
 def resolve_device(spec: str | int | None) -> InputDevice:

@@ -11,9 +11,9 @@ speaker, never at text offsets) stay where they are.
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import replace
 
+from focusdesk.core import text
 from focusdesk.core.model import Segment, Word
 from focusdesk.core.turns import Turn
 
@@ -68,15 +68,11 @@ def word_speakers(words: list[Word], index: TurnIndex) -> list[str | None]:
 
 def join_words(words: list[Word]) -> str:
     """Segment text from its words (Whisper words carry their leading space; typed ones don't)."""
-    parts = []
-    for i, w in enumerate(words):
-        t = w.text
-        parts.append(t if i == 0 or t[:1].isspace() or re.match(r"^[,.;:!?%)\]]", t) else " " + t)
-    return "".join(parts).strip()
+    return text.join_words(w.text for w in words)
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+def _norm(value: str) -> str:
+    return text.normalise_spaces(value)
 
 
 def split_segment(seg: Segment, index: TurnIndex) -> list[tuple[str | None, Segment]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from focusdesk.core.model import Word
+from focusdesk.core.text import join_words
 
 _STRIP = re.compile(r"^[^\w]+|[^\w]+$")
 
@@ -120,13 +121,13 @@ def split_index(words: list[Word], index: int, seg_start: int, seg_end: int) -> 
     if not 0 < index < len(words):
         raise ValueError("A segment can only be split between two of its words.")
     first, second = words[:index], words[index:]
-    return SplitResult(" ".join(w.text for w in first), list(first), first[-1].end_ms,
-                       " ".join(w.text for w in second), list(second), second[0].start_ms)
+    return SplitResult(join_words(w.text for w in first), list(first), first[-1].end_ms,
+                       join_words(w.text for w in second), list(second), second[0].start_ms)
 
 
 def merge_words(first_text: str, first: list[Word], second_text: str, second: list[Word]) -> tuple[str, list[Word]]:
     """Text and words of two neighbouring segments joined; every word keeps its time."""
-    return f"{first_text.rstrip()} {second_text.lstrip()}".strip(), list(first) + list(second)
+    return join_words((first_text, second_text)), list(first) + list(second)
 
 
 def char_to_word_index(text: str, char_pos: int) -> int:

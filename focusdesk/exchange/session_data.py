@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from focusdesk.core.model import Coding, GuideItem, Marker, Segment, Session
+from focusdesk.core.text import join_words
 from focusdesk.exchange.redact import Redactor, build_redactor
 from focusdesk.store import annotations, codes, diarization, guide, sessions, transcripts
 from focusdesk.store import study as study_store
@@ -101,7 +102,7 @@ class SessionData:
             piece = self.redactor.apply(text[a:b].strip()) if b > a else ""
             if piece:
                 out.append(piece)
-        return " ".join(out)
+        return join_words(out)
 
 
 def load_session(db: sqlite_utils.Database, session_id: int,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from focusdesk.core.text import join_words
 from focusdesk.core.timefmt import format_ms
 from focusdesk.exchange.parsed import ParsedSegment, ParsedTranscript
 from focusdesk.exchange.session_data import SessionData
@@ -78,7 +79,7 @@ def to_txt(data: SessionData, markdown: bool = False) -> str:
         else:
             turn = item
             name = data.speaker(turn[0]) or "Unknown"
-            text = " ".join(t for t in (data.text(s) for s in turn) if t)
+            text = join_words(t for t in (data.text(s) for s in turn) if t)
             stamp = ""
             if _stamp_due(data, turn[0].start_ms, last):
                 stamp = f"[{format_ms(turn[0].start_ms)}] "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from focusdesk.core.text import normalise_spaces
 from focusdesk.core.word_align import normalise
 from focusdesk.store.transcripts import speaker_names
 
@@ -89,7 +90,8 @@ def search(db: sqlite_utils.Database, query: str, session_id: int | None = None,
         hits.append(SearchHit(
             session_id=sess_id, session_name=sess_name, segment_id=seg_id, speaker_id=spk,
             speaker=names[sess_id].get(spk, "") if spk is not None else "",
-            ms=first_ms.get(seg_id, start), segment_start_ms=start, text=text, snippet=snip))
+            ms=first_ms.get(seg_id, start), segment_start_ms=start, text=normalise_spaces(text),
+            snippet=normalise_spaces(snip)))
     return hits
 
 

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from focusdesk.core import word_align
 from focusdesk.core.model import Segment
+from focusdesk.core.text import normalise_spaces
 from focusdesk.store.study import NotFound
 from focusdesk.store.transcripts import _segment_row, _write_words, get_segment, list_segments
 from focusdesk.store.tx import transaction
@@ -35,7 +36,7 @@ def _save(db: sqlite_utils.Database, seg: Segment) -> None:
 
 def edit_segment_text(db: sqlite_utils.Database, segment_id: int, new_text: str) -> tuple[Segment, Segment]:
     """Replace a segment's text, realigning its words; returns (before, after)."""
-    new_text = " ".join(new_text.split())
+    new_text = normalise_spaces(new_text)
     if not new_text:
         raise ValueError("A segment cannot be empty; merge it with a neighbour or undo instead.")
     with transaction(db):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from focusdesk.core.model import Recording, Segment, Speaker, Word
+from focusdesk.core.text import normalise_spaces
 from focusdesk.store.study import NotFound
 from focusdesk.store.tx import now_iso, transaction
 
@@ -73,10 +74,18 @@ def update_speaker(db: sqlite_utils.Database, sp: Speaker) -> Speaker:
 
 # --- segments and words ----------------------------------------------------------------------
 
+def _segment(row: dict) -> Segment:
+    """A stored turn; its text with single spaces, whatever wrote it (studies split before the
+    words' leading spaces were handled hold "The  therapy")."""
+    seg = Segment(**row)
+    seg.text = normalise_spaces(seg.text)
+    return seg
+
+
 def _segment_row(seg: Segment) -> dict:
     return {"session_id": seg.session_id, "recording_id": seg.recording_id,
             "start_ms": int(seg.start_ms), "end_ms": int(seg.end_ms), "speaker_id": seg.speaker_id,
-            "channel": seg.channel, "source": seg.source, "text": seg.text}
+            "channel": seg.channel, "source": seg.source, "text": normalise_spaces(seg.text)}
 
 
 def _write_words(db: sqlite_utils.Database, seg: Segment) -> None:
@@ -117,7 +126,7 @@ def delete_segment(db: sqlite_utils.Database, segment_id: int) -> None:
 
 
 def list_segments(db: sqlite_utils.Database, session_id: int, with_words: bool = True) -> list[Segment]:
-    segs = [Segment(**r) for r in db["segments"].rows_where(
+    segs = [_segment(r) for r in db["segments"].rows_where(
         "session_id = ?", [session_id], order_by="start_ms, id")]
     if with_words and segs:
         by_id = {s.id: s for s in segs}
@@ -134,7 +143,7 @@ def get_segment(db: sqlite_utils.Database, segment_id: int) -> Segment | None:
     rows = list(db["segments"].rows_where("id = ?", [segment_id]))
     if not rows:
         return None
-    seg = Segment(**rows[0])
+    seg = _segment(rows[0])
     seg.words = [Word(start_ms=r[1], end_ms=r[2], text=r[3], probability=r[4], id=r[0]) for r in db.execute(
         "SELECT id, start_ms, end_ms, text, probability FROM words WHERE segment_id = ? ORDER BY idx",
         [segment_id])]

@@ -127,7 +127,7 @@ def resolve_model(model: str) -> ModelRef:
         if ref.name == model:
             return ref
     available = ", ".join(sorted({r.name for r in list_models()})) or "none"
-    hint = (f"Download it once with: focusdesk models download {model}"
+    hint = (f"Download it once ('focusdesk models download {model}')."
             if model in KNOWN_NAMES else f"Known names: {', '.join(KNOWN_NAMES)}.")
     raise ModelNotAvailable(f"Model {model!r} is not on this computer (available: {available}). "
                             f"{hint}")

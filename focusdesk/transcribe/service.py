@@ -108,8 +108,8 @@ class SessionTranscription:
             self.title = f"Transcribing {session.name if session else self.session_id}"
         recordings = transcripts.list_recordings(db, self.session_id)
         if not recordings:
-            raise LookupError("This session has no recording yet. Record it, or add a file with: "
-                              "focusdesk import-audio FILE --session NAME")
+            raise LookupError("This session has no recording yet. Record it, or import its audio "
+                              "('focusdesk import-audio FILE --session NAME').")
         for rec in recordings:
             path = self.ws.resolve(rec.path)
             if rec.status == "recording":

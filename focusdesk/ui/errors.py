@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from focusdesk import __version__
 from focusdesk.core.errors import describe, log_report
+from focusdesk.core.hints import for_window
 
 LOG_DIR_ENV = "FOCUSDESK_LOG_DIR"
 LOG_NAME = "focusdesk.log"
@@ -101,7 +102,7 @@ def report(exc: BaseException, parent: QWidget | None = None) -> QMessageBox | N
         return None
     parent = parent.window() if parent is not None else QApplication.activeWindow()
     icon = QMessageBox.Icon.Warning if message.expected else QMessageBox.Icon.Critical
-    box = QMessageBox(icon, message.title, message.text, QMessageBox.StandardButton.Ok, parent)
+    box = QMessageBox(icon, message.title, for_window(message.text), QMessageBox.StandardButton.Ok, parent)
     box.setObjectName(BOX_NAME)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     _showing.append(box)

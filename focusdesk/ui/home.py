@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from focusdesk.core.timefmt import format_ms
 from focusdesk.store import codes, guide, progress, sessions, study
+from focusdesk.ui import next_steps
+from focusdesk.ui.errors import guarded
 
 
 class HomeView(QScrollArea):
@@ -74,8 +76,7 @@ class HomeView(QScrollArea):
                 s = kinds[p.session_id]
                 words = f"{p.words:,} words" if p.segments else "—"
                 named = f"{p.speakers_named} of {p.speakers}" if p.speakers else "—"
-                step = p.next_step
-                step_html = "<span style='color:#2e7d32'>✓ done</span>" if step == "done" else esc(step)
+                step_html = next_steps.cell_html(p)  # links that do the step
                 out.append(f"<tr><td><a href='open:{s.id}'>{esc(s.name)}</a></td><td>{s.kind.label}</td>"
                            f"<td>{esc(sites.get(s.site_id, ''))}</td><td>{esc(s.date)}</td>"
                            f"<td>{format_ms(p.audio_ms) if p.recordings else 'none yet'}</td>"
@@ -90,6 +91,10 @@ class HomeView(QScrollArea):
 
         if target.startswith("open:"):
             self.window.set_current_session(int(target.split(":", 1)[1]))
+            return
+        if target.startswith("step:"):
+            _, sid, key = target.split(":", 2)
+            guarded(lambda: next_steps.run(self.window, int(sid), key), self.window)()
             return
 
         {"study": sa.edit_study, "site": sa.add_site, "participant": sa.add_participant,

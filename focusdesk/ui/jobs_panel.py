@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from focusdesk.core.hints import for_window
 from focusdesk.jobs.progress import format_eta
 from focusdesk.jobs.runner import run_job
 from focusdesk.jobs.session_job import JobKind, JobOutcome, JobResult, JobRun, Progress, SessionJob
@@ -158,7 +159,7 @@ class JobRow(QWidget):
             self.progress.setValue(100)
             self.eta.setText(format_eta(0.0))
         self.cancel_button.setEnabled(False)
-        self.detail.setText(result.message)
+        self.detail.setText(for_window(result.message))
 
 
 class JobsPanel(QWidget):
@@ -199,7 +200,7 @@ class JobsPanel(QWidget):
 
     def say(self, text: str) -> None:
         """Why a job did not start (nothing to do, one already running)."""
-        self.note.setText(text)
+        self.note.setText(for_window(text))
 
     def clear_finished(self) -> None:
         for row in self.rows():
@@ -227,7 +228,6 @@ class WindowJobs(QObject):
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
-        window.installEventFilter(self)
 
     def running(self, kind: JobKind | None = None) -> list[JobHandle]:
         return [h for h in self.handles if h.is_running() and kind in (None, h.spec.kind)]
@@ -272,18 +272,21 @@ class WindowJobs(QObject):
         self.window.status(handle.result.message.splitlines()[0] if handle.result.message else "",
                            10000)
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
-        if obj is self.window and event.type() == QEvent.Type.Close and self.running():
-            titles = ", ".join(h.spec.title for h in self.running())
-            answer = QMessageBox.question(
-                self.window, "Jobs running",
-                f"Still running: {titles}. Stop and close? What is stored so far is kept, and a "
-                "transcription continues from there next time.")
-            if answer != QMessageBox.StandardButton.Yes:
-                event.ignore()
-                return True
-            self.cancel_all()
-        return super().eventFilter(obj, event)
+    def confirm_close(self) -> bool:
+        """Whether the window may close: asks only while a job runs, and stops it on Yes. The
+        window's one close path (File ▸ Quit, the title bar, Ctrl+Q) calls this."""
+        running = self.running()
+        if not running:
+            return True
+        titles = ", ".join(h.spec.title for h in running)
+        answer = QMessageBox.question(
+            self.window, "Jobs running",
+            f"Still running: {titles}. Stop and close? What is stored so far is kept, and a "
+            "transcription continues from there next time.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.cancel_all()
+        return True
 
 
 def jobs(window) -> WindowJobs:

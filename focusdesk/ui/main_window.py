@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from focusdesk import __version__
 from focusdesk.core.changes import Changes, Entity
+from focusdesk.core.hints import for_window
 from focusdesk.store.workspace import Workspace, WorkspaceError, open_workspace
 from focusdesk.ui import settings as prefs
 from focusdesk.ui.changes import ChangeHub
@@ -41,6 +42,7 @@ from focusdesk.ui.features import (
     transcript_editor,
     transcription,
 )
+from focusdesk.ui.fit import fit_to_screen
 from focusdesk.ui.home import HomeView
 from focusdesk.ui.interfaces import ClosableView
 from focusdesk.ui.sidebar import StudySidebar
@@ -50,12 +52,16 @@ log = logging.getLogger(__name__)
 # What the sidebar lists, and what the Study tab adds (each session's progress).
 SIDEBAR = (Entity.SITES, Entity.PARTICIPANTS, Entity.SESSIONS, Entity.RECORDINGS, Entity.CODES, Entity.GUIDE)
 STUDY_TAB = (*SIDEBAR, Entity.STUDY, Entity.SEGMENTS, Entity.SPEAKERS, Entity.MARKERS, Entity.CODINGS)
+TABS_MINIMUM = (360, 240)  # px; see fit.py
 MENUS = ["&File", "&Study", "S&ession", "&Transcript", "&Code", "&Analysis", "E&xport", "&Help"]
 
 
 def _import_audio_step(window: MainWindow) -> None:
-    """Audio recorded elsewhere comes in where recording would: File menu and Session menu."""
-    window.menu("Session").addAction(window.import_audio_action)
+    """Audio recorded elsewhere comes in where recording would: File ▸ Import and Session menu."""
+    from focusdesk.ui import study_actions as sa
+
+    window.add_action("Session", "&Import audio into session…", lambda: sa.import_audio(window),
+                      needs_session=True)
 
 
 # The workflow, in order: each step adds its actions to the menus, so menus read in this order.
@@ -85,6 +91,9 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.setTabsClosable(True)
         self.tabs.tabCloseRequested.connect(self._close_tab)
+        # A view's own minimum never widens the window past the screen: views scroll or wrap
+        # inside the room they get (ui/fit.py), and the tabs ask for no more than this.
+        self.tabs.setMinimumSize(*TABS_MINIMUM)
         self.home = HomeView(self)
         self.tabs.addTab(self.home, "Study")
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
@@ -108,6 +117,7 @@ class MainWindow(QMainWindow):
         geometry = prefs.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        fit_to_screen(self)  # a size kept from a bigger monitor, or the default on a laptop
 
     # --- public API for features -------------------------------------------------------------
 
@@ -121,8 +131,9 @@ class MainWindow(QMainWindow):
         self._menus[name] = menu
         return menu
 
-    def add_action(self, menu: str, text: str, slot, shortcut: str | QKeySequence | None = None,
+    def add_action(self, menu: str | QMenu, text: str, slot, shortcut: str | QKeySequence | None = None,
                    needs_session: bool = False) -> QAction:
+        """An action in a top-level menu (by name) or a submenu (``import_menu``)."""
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -130,7 +141,7 @@ class MainWindow(QMainWindow):
         action.triggered.connect(lambda _=False: safe())
         action.setProperty("needs_session", needs_session)
         action.setEnabled(not needs_session or self._session_id is not None)
-        self.menu(menu).addAction(action)
+        (menu if isinstance(menu, QMenu) else self.menu(menu)).addAction(action)
         return action
 
     def open_view(self, title: str, widget: QWidget, key: str | None = None) -> QWidget:
@@ -186,7 +197,7 @@ class MainWindow(QMainWindow):
         return True
 
     def status(self, text: str, timeout_ms: int = 5000) -> None:
-        self.statusBar().showMessage(text, timeout_ms)
+        self.statusBar().showMessage(for_window(text), timeout_ms)  # no command to type
 
     def refresh(self) -> None:
         self.sidebar.reload()
@@ -226,8 +237,10 @@ class MainWindow(QMainWindow):
         self.recent_menu = self.menu("File").addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.menu("File").addSeparator()
+        # Everything that comes in from elsewhere, in one place (features add theirs).
+        self.import_menu = self.menu("File").addMenu("&Import")
         self.import_audio_action = self.add_action(
-            "File", "&Import audio into session…", lambda: sa.import_audio(self), "Ctrl+I",
+            self.import_menu, "&Audio into this session…", lambda: sa.import_audio(self), "Ctrl+I",
             needs_session=True)
         self.menu("File").addSeparator()
         quit_action = self.add_action("File", "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -244,6 +257,9 @@ class MainWindow(QMainWindow):
         self.add_action("Session", "Session &details…", lambda: sa.edit_session(self), needs_session=True)
 
     def _finish_help_menu(self) -> None:
+        from focusdesk.ui import help as help_menu
+
+        help_menu.install(self)
         self.menu("Help").addSeparator()
         self.add_action("Help", "&Report a problem…", self.report_problem)
         about = self.add_action("Help", "&About focusdesk", self._about)
@@ -309,11 +325,18 @@ class MainWindow(QMainWindow):
         widget.deleteLater()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """The one close path (File ▸ Quit calls close()): views may refuse (a recording), and
+        a running job is stopped only when the user says so."""
+        from focusdesk.ui.jobs_panel import jobs
+
         for i in range(self.tabs.count()):
             widget = self.tabs.widget(i)
             if isinstance(widget, ClosableView) and not widget.can_close():
                 event.ignore()
                 return
+        if not jobs(self).confirm_close():
+            event.ignore()
+            return
         prefs.set_value("window/geometry", self.saveGeometry())
         self.changes.close()
         self.workspace.close()

@@ -24,6 +24,7 @@ class StudySidebar(QTreeWidget):
         self.setMinimumWidth(220)
         self.setObjectName("studySidebar")
         self.currentItemChanged.connect(self._current_changed)
+        self.itemClicked.connect(self._clicked)
         self.itemDoubleClicked.connect(lambda item, _col: self._edit(item))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
@@ -112,6 +113,11 @@ class StudySidebar(QTreeWidget):
             item = stack.pop()
             yield item
             stack.extend(item.child(i) for i in range(item.childCount()))
+
+    def _clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        """A click on the session already selected opens it again (its tab may have been closed)."""
+        if item.data(0, ROLE_KIND) == "session" and item.data(0, ROLE_ID) == self.window.current_session_id():
+            self.session_activated.emit(item.data(0, ROLE_ID))
 
     def _current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
         if current is not None and current.data(0, ROLE_KIND) == "session":

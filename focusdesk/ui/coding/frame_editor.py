@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from focusdesk.store import coding_ops as co
 from focusdesk.store import frame_ops as fo
 from focusdesk.ui.coding.common import colour_icon
+from focusdesk.ui.fit import scrolling, wrapping
 
 CODE_ID = Qt.ItemDataRole.UserRole
 TRASH_ID = Qt.ItemDataRole.UserRole
@@ -123,7 +124,7 @@ class FrameEditor(QWidget):
         dl.addLayout(form)
         dl.addWidget(save)
         dl.addWidget(self.error)
-        dl.addWidget(QLabel("<b>Trash</b> (deleted codes with their codings, until emptied)"))
+        dl.addWidget(wrapping("<b>Trash</b> (deleted codes with their codings, until emptied)"))
         self.trash = QListWidget()
         dl.addWidget(self.trash, 1)
         row = QHBoxLayout()
@@ -144,12 +145,12 @@ class FrameEditor(QWidget):
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(QLabel("Drag codes to move them; drop on a code to make it a sub-code."))
+        ll.addWidget(wrapping("Drag codes to move them; drop on a code to make it a sub-code."))
         ll.addWidget(self.tree, 1)
         ll.addLayout(buttons)
         split = QSplitter()
         split.addWidget(left)
-        split.addWidget(details)
+        split.addWidget(scrolling(details))  # tall: scrolls on a laptop screen
         split.setSizes([520, 420])
         layout = QVBoxLayout(self)
         layout.addWidget(split)

@@ -24,6 +24,7 @@ from focusdesk.analysis.matrices import Matrix, code_matrix
 from focusdesk.core.timefmt import format_ms
 from focusdesk.ui.coding.charts import BarChart
 from focusdesk.ui.coding.common import colour_icon, heat, text_on
+from focusdesk.ui.fit import shrinkable
 
 MEASURES = [("count", "Passages"), ("duration", "Coded time"), ("share", "Share of talk time")]
 
@@ -47,10 +48,12 @@ class MatrixView(QWidget):
         controls = QHBoxLayout()
         for label, w in (("Rows:", self.rows), ("Measure:", self.measure), ("Cases:", self.filter)):
             controls.addWidget(QLabel(label))
-            controls.addWidget(w)
-        controls.addWidget(self.sections)
+            controls.addWidget(shrinkable(w, 10))  # long variable values must not widen the window
         controls.addStretch(1)
-        controls.addWidget(export)
+        options = QHBoxLayout()  # a second row: one row is wider than a laptop leaves the tab
+        options.addWidget(self.sections)
+        options.addStretch(1)
+        options.addWidget(export)
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.cellDoubleClicked.connect(self._open_cell)
@@ -65,6 +68,7 @@ class MatrixView(QWidget):
         split.setSizes([420, 200])
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
+        layout.addLayout(options)
         layout.addWidget(split, 1)
         layout.addWidget(self.note)
         self._fill_choices()

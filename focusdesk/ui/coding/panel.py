@@ -29,6 +29,7 @@ from focusdesk.store import coding_ops as co
 from focusdesk.store import frame_ops as fo
 from focusdesk.store.transcripts import segment_span, speaker_names
 from focusdesk.ui.coding.common import colour_icon
+from focusdesk.ui.fit import elide_middle
 from focusdesk.ui.interfaces import CodableEditor
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class CodingPanel(QWidget):
         self.codes = QListWidget()
         self.codes.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.codes.itemActivated.connect(lambda _item: self.apply_selected())
+        elide_middle(self.codes)  # long code paths: "Added burden/A very … theme", tooltip in full
         self.memo = QLineEdit()
         self.memo.setPlaceholderText("Memo for the new coding (optional)")
         apply_btn = QPushButton("&Apply")
@@ -75,6 +77,7 @@ class CodingPanel(QWidget):
         self.here.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.here.customContextMenuRequested.connect(self._here_menu)
         self.here.itemActivated.connect(lambda item: self._play_coding(item.data(CODING_ID)))
+        elide_middle(self.here)
         remove_btn = QPushButton("&Remove")
         remove_btn.clicked.connect(self.remove_selected_coding)
         memo_btn = QPushButton("&Memo…")
@@ -139,7 +142,8 @@ class CodingPanel(QWidget):
             label = c.path + (f"   Ctrl+{c.pin}" if c.pin else "")
             item = QListWidgetItem(colour_icon(c.colour), label)
             item.setData(CODE_ID, c.id)
-            item.setToolTip("\n".join(t for t in (c.description, f"Include: {c.inclusion}" if c.inclusion else "",
+            item.setToolTip("\n".join(t for t in (c.path, c.description,  # the full name: it may be elided
+                                                  f"Include: {c.inclusion}" if c.inclusion else "",
                                                   f"Exclude: {c.exclusion}" if c.exclusion else "") if t))
             self.codes.addItem(item)
             item.setSelected(c.id in keep)
@@ -289,6 +293,7 @@ class CodingPanel(QWidget):
             if c.memo:
                 text += f"  — {c.memo}"
             item = QListWidgetItem(colour_icon(code.colour), text)
+            item.setToolTip(text)
             item.setData(CODING_ID, c.id)
             self.here.addItem(item)
 

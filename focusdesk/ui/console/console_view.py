@@ -37,6 +37,7 @@ from focusdesk.ui import settings as prefs
 from focusdesk.ui.console.pacing import PacingBar
 from focusdesk.ui.console.recorder_panel import RecorderPanel
 from focusdesk.ui.console.seats import SeatPlan
+from focusdesk.ui.fit import scrolling, wrapping
 from focusdesk.ui.interfaces import StartTranscription
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ class LiveConsole(QWidget):
         self.not_asked = QListWidget()
         self.not_asked.setToolTip("Questions not marked yet in this session.")
         left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self._boxed("Topic guide  (1–9 question · N next · S next section)", self.guide_tree))
+        left.addWidget(self._boxed("Topic guide", self.guide_tree,
+                                   hint="1–9 question · N next · S next section"))
         left.addWidget(self._boxed("Not yet asked", self.not_asked))
         left.setSizes([520, 200])
 
@@ -137,8 +139,8 @@ class LiveConsole(QWidget):
         rl.addWidget(self.recorder)
         rl.addWidget(self.consent_box)
         rl.addWidget(self._boxed("Quick tags", None, tag_row))
-        rl.addWidget(self._boxed("Seats  (click or Alt+1–9 while someone speaks · drag to arrange)",
-                                 self.seat_plan))
+        rl.addWidget(self._boxed("Seats", self.seat_plan,
+                                 hint="click or Alt+1–9 while someone speaks · drag to arrange"))
         rl.addLayout(note_row)
         rl.addWidget(self._boxed("Pacing (time in section / planned)", self.pacing))
         rl.addWidget(self._boxed("Markers", self.log), 1)
@@ -150,7 +152,7 @@ class LiveConsole(QWidget):
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
-        split.addWidget(right)
+        split.addWidget(scrolling(right))  # taller and wider than a laptop's room: it scrolls
         split.setSizes([560, 640])
         layout = QVBoxLayout(self)
         title = QLabel(f"<b>{self.session.name if self.session else ''}</b> — live console")
@@ -168,10 +170,16 @@ class LiveConsole(QWidget):
         self.refresh()
 
     @staticmethod
-    def _boxed(title: str, widget: QWidget | None, layout=None) -> QGroupBox:
+    def _boxed(title: str, widget: QWidget | None, layout=None, hint: str = "") -> QGroupBox:
+        """A titled box; the keys it answers to go in a wrapping line (a long title would set
+        the console's minimum width)."""
         box = QGroupBox(title)
         inner = QVBoxLayout(box)
         inner.setContentsMargins(6, 6, 6, 6)
+        if hint:
+            note = wrapping(hint)
+            note.setStyleSheet("color: #666")
+            inner.addWidget(note)
         if widget is not None:
             inner.addWidget(widget)
         if layout is not None:

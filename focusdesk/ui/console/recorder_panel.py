@@ -28,6 +28,7 @@ from focusdesk.audio.capture import (
     minutes_left,
 )
 from focusdesk.audio.recorder import SessionRecorder, session_end_ms
+from focusdesk.core.hints import for_window
 from focusdesk.core.model import Recording
 from focusdesk.core.timefmt import format_ms
 from focusdesk.ui import settings as prefs
@@ -185,7 +186,7 @@ class RecorderPanel(QWidget):
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #d1242f;" if error else "")
-        self.message.setText(text)
+        self.message.setText(for_window(text))  # device help names the console, not a command
 
     def _update_buttons(self) -> None:
         has_device = self.device() is not None

@@ -1,5 +1,5 @@
-"""Export menu (session, study, codebook) and the imports (transcript, REFI-QDA project,
-codebook, topic guide from Word) plus the study-wide redaction list."""
+"""Export menu (session, study, codebook), File ▸ Import's transcript and REFI-QDA project, and the
+study-wide redaction list."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 
 from focusdesk.core.changes import Change, Entity, session_changes
 from focusdesk.core.errors import translate
+from focusdesk.core.hints import for_window
 from focusdesk.exchange.redact import redaction_list, set_redaction_list
 from focusdesk.store.transcripts import segment_count
+from focusdesk.ui import outcome
 from focusdesk.ui.background import run_with_progress
 from focusdesk.ui.export_dialog import ExportDialog
 
@@ -42,16 +44,16 @@ def install(window) -> None:
                       needs_session=True)
     window.add_action("Export", "Export the whole &study…", lambda: export_study(window))
     window.add_action("Export", "Export coding frame as &codebook (.qdc)…", lambda: export_codebook(window))
-    window.menu("Export").addSeparator()
-    window.add_action("Export", "Import &transcript into this session…", lambda: import_transcript(window),
+    window.add_action(window.import_menu, "&Transcript into this session…", lambda: import_transcript(window),
                       needs_session=True)
-    window.add_action("Export", "Import REFI-QDA &project (.qdpx)…", lambda: import_project(window))
+    window.add_action(window.import_menu, "REFI-QDA &project (.qdpx)…", lambda: import_project(window))
     window.add_action("Study", "&Redaction list…", lambda: edit_redaction(window))
 
 
 def _done(window, dialog: ExportDialog) -> None:
     warnings = dialog.result_warnings or []
-    window.status(f"Exported to {dialog.path.text()}" + (f" ({len(warnings)} warnings)" if warnings else ""))
+    outcome.saved(window, dialog.path.text(),
+                  f"Exported to {dialog.path.text()}" + (f" ({len(warnings)} warnings)" if warnings else ""))
     if warnings:
         QMessageBox.information(window, "Export", "\n".join(warnings))
 
@@ -75,7 +77,7 @@ def export_study(window) -> None:
 def _report_error(window, title: str, exc: Exception) -> None:
     """An exchange's ValueError says what is wrong with the file; an OSError gets the shared words."""
     known = translate(exc)
-    QMessageBox.warning(window, title, known.text if known is not None else str(exc))
+    QMessageBox.warning(window, title, for_window(known.text if known is not None else str(exc)))
 
 
 def export_codebook(window) -> None:
@@ -87,7 +89,7 @@ def export_codebook(window) -> None:
             write_qdc(window.workspace.db, path)
         except (OSError, ValueError) as exc:
             return _report_error(window, "Export codebook", exc)
-        window.status(f"Wrote {path}")
+        outcome.saved(window, path, f"Wrote {path}")
 
 
 def import_transcript(window, path: str | None = None, replace: bool | None = None) -> None:
@@ -139,7 +141,7 @@ def import_project(window, path: str | None = None) -> None:
     except (OSError, ValueError) as exc:
         return _report_error(window, "Import project", exc)
     window.changes.notify(*(Change(e) for e in Entity))  # a project brings a bit of everything
-    text = report.summary() + ("\n\n" + "\n".join(report.warnings[:20]) if report.warnings else "")
+    text = report.summary() + ("\n\n" + for_window("\n".join(report.warnings[:20])) if report.warnings else "")
     window.status(report.summary())
     QMessageBox.information(window, "Import project", text)
 

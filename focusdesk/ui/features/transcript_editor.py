@@ -64,6 +64,7 @@ def open_editor(window, session_id: int | None = None) -> TranscriptEditor | Non
         return None
     editor = TranscriptEditor(window.workspace, session_id)
     editor.changed.connect(lambda changes: window.changes.notify(*changes))
+    editor.player.error.connect(lambda text: window.status(text, 10000))  # e.g. no sound output
     seat_taps.install(editor)  # "This is … speaking" at the playhead
     title = f"Transcript — {session.name}"
     editor.setProperty("title", title)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from focusdesk.core.changes import Entity, session_changes
+from focusdesk.core.hints import for_window
 from focusdesk.jobs.session_job import JobKind, JobOutcome, JobResult
 from focusdesk.store import sessions, study
 from focusdesk.transcribe.service import VOCABULARY_KEY, SessionTranscription
@@ -141,7 +142,7 @@ class TranscriptionController(QObject):
         self.last_result = result
         row = self.jobs.panel.row_for(handle)
         if row is not None and result.outcome is JobOutcome.DONE and handle.job.low_confidence:
-            row.detail.setText(f"{result.message} F7 in the transcript goes from one to the next.")
+            row.detail.setText(f"{for_window(result.message)} F7 in the transcript goes from one to the next.")
         self._announce(handle.job)
         self.finished.emit(result.outcome)
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from focusdesk.core.hints import for_window
 from focusdesk.core.timefmt import format_ms
 from focusdesk.diarize import service
 from focusdesk.diarize.taps import map_voices_from_taps
@@ -195,7 +196,7 @@ class SpeakersView(QWidget):
         self.empty.setText("No speakers yet. Click “Find speakers…” to find the voices in the recording."
                            if has_recording else
                            "This session has no recording yet: record it or import its audio "
-                           "(File ▸ Import audio into session…), then find the speakers.")
+                           "(File ▸ Import ▸ Audio into this session…), then find the speakers.")
         self.find_button.setEnabled(self.job is None and has_recording)
 
     def _tap_text(self) -> str:
@@ -323,7 +324,7 @@ class SpeakersView(QWidget):
             job = service.SessionDiarization(self.workspace, self.session_id,
                                              num_speakers=num_speakers, channels=channels)
         except (LookupError, ValueError) as exc:
-            self.message.setText(str(exc))
+            self.message.setText(for_window(str(exc)))
             return False
         refused = self.jobs.refuse(JobKind.DIARIZE) if self.jobs is not None else "No job panel."
         if refused:
@@ -351,7 +352,7 @@ class SpeakersView(QWidget):
 
     def _on_ended(self, result: JobResult) -> None:
         handle, self.job = self.job, None
-        text = result.message
+        text = for_window(result.message)
         report = handle.job.report if handle is not None else None
         if result.outcome is JobOutcome.DONE and report is not None:
             text += (" Play each sample and choose who it is." if report.speakers else

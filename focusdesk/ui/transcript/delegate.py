@@ -120,20 +120,28 @@ class TranscriptDelegate(QStyledItemDelegate):
             return QSize(self.width, self.line_h + 16)
         return QSize(self.width, self.line_h + 6)
 
-    def word_at(self, row: int, point: QPoint) -> int | None:
-        """Index of the word under ``point`` (row-relative), or None."""
+    def word_at(self, row: int, point: QPoint, nearest: bool = False) -> int | None:
+        """Index of the word under ``point`` (row-relative), or None. With ``nearest`` (a drag
+        passing over the speaker column, the space after a line's end, or above or below the
+        text) the word closest to it on that line: the selection follows the mouse."""
         r = self.model.rows[row]
         if r.kind != "segment":
             return None
         lay = self.layout(r.seg)
+        if not lay.xs:
+            return None
         x = point.x() - MARGIN - SPEAKER_W
         line = (point.y() - PAD) // self.line_h
+        if nearest:
+            line = max(lay.lines[0], min(lay.lines[-1], line))
         best = None
         for i, (wx, wl) in enumerate(zip(lay.xs, lay.lines)):
             if wl == line and wx <= x:
                 best = i
             elif wl > line:
                 break
+        if nearest:
+            return best if best is not None else lay.lines.index(line)
         if best is None or x > lay.xs[best] + lay.advances[best] + self.space:
             return None
         return best

@@ -50,7 +50,7 @@ from focusdesk.ui.transcript.drafts_bar import DraftsBar, draft_callbacks
 from focusdesk.ui.transcript.findbar import FindBar, FoundAt
 from focusdesk.ui.transcript.model import TranscriptModel
 from focusdesk.ui.transcript.peaks import PeaksLoader
-from focusdesk.ui.transcript.player import SessionPlayer, Track
+from focusdesk.ui.transcript.player import NO_AUDIO, SessionPlayer, Track
 from focusdesk.ui.transcript.view import TranscriptView
 from focusdesk.ui.transcript.waveform import WaveformStrip
 
@@ -89,12 +89,9 @@ class TranscriptEditor(QWidget):
         self.find_bar.hide()
         self.overlay = keys.HelpOverlay(self)
 
-        tracks = []
-        for rec in transcripts.list_recordings(self.db, session_id):
-            path = workspace.resolve(rec.path)
-            if path.is_file():
-                tracks.append(Track(path, rec.offset_ms, rec.duration_ms))
+        tracks = self._session_tracks()
         self.player = SessionPlayer(tracks, self)
+        self.peaks_loader.ready.connect(self.waveform.set_peaks)
         self.player.rewind_ms = keys.rewind_ms()
 
         # --- layout ---
@@ -154,8 +151,9 @@ class TranscriptEditor(QWidget):
         self.reload(force=True)
         self.waveform.set_duration(max(self.player.duration_ms,
                                        self.model.segments[-1].end_ms if self.model.segments else 0))
+        self._load_audio = load_audio
         if not tracks:
-            self.waveform.message = "No audio in this session: import a recording to listen along"
+            self.waveform.message = NO_AUDIO
         elif load_audio:
             self._load_peaks(tracks)
             self.player.set_position(0)
@@ -241,6 +239,9 @@ class TranscriptEditor(QWidget):
         mine = [c for c in changes.concerning(*self.SESSION_CONTENT, *self.SPEAKER_NAMES, Entity.CODINGS,
                                               Entity.CODES, session_id=self.session_id)
                 if c.origin != id(self)]  # this editor already shows its own edits
+        if any(c.entity is Entity.RECORDINGS for c in mine) or (
+                not self.player.tracks and any(c.entity is Entity.SEGMENTS for c in mine)):
+            self.reload_audio()  # audio that came after the tab opened
         if any(c.entity in self.SESSION_CONTENT or c.entity in self.SPEAKER_NAMES for c in mine):
             self.reload()
         elif mine:
@@ -288,8 +289,29 @@ class TranscriptEditor(QWidget):
         changes: list[Change] = session_changes(self.session_id, *touched, origin=id(self))
         self.changed.emit(changes)
 
+    def _session_tracks(self) -> list[Track]:
+        tracks = []
+        for rec in transcripts.list_recordings(self.db, self.session_id):
+            path = self.workspace.resolve(rec.path)
+            if path.is_file():
+                tracks.append(Track(path, rec.offset_ms, rec.duration_ms))
+        return tracks
+
+    def reload_audio(self) -> None:
+        """Re-read the session's recordings: audio imported or recorded after the editor opened
+        plays, and its waveform shows, without closing the tab."""
+        tracks = self._session_tracks()
+        if [(t.path, t.offset_ms) for t in tracks] == [(t.path, t.offset_ms) for t in self.player.tracks]:
+            return
+        self.player.set_tracks(tracks)
+        self.waveform.set_duration(max(self.player.duration_ms,
+                                       self.model.segments[-1].end_ms if self.model.segments else 0))
+        self.waveform.message = "Reading the waveform…" if tracks else NO_AUDIO
+        self.waveform.update()
+        if tracks and self._load_audio:
+            self._load_peaks(tracks)
+
     def _load_peaks(self, tracks: list[Track]) -> None:
-        self.peaks_loader.ready.connect(self.waveform.set_peaks)
         self.peaks_loader.start([(t.path, t.offset_ms) for t in tracks])
 
     def closeEvent(self, event) -> None:  # noqa: N802

@@ -11,7 +11,11 @@ import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
+
+from focusdesk.ui.fit import chars_wide
+
+FIELD_CHARS = 20  # the find and replace fields are at least this wide
 
 
 @dataclass
@@ -30,10 +34,11 @@ class FindBar(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        lay = QHBoxLayout(self)
+        lay = QGridLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
-        self.find = QLineEdit(placeholderText="Find in this session")
-        self.replace = QLineEdit(placeholderText="Replace with")
+        lay.setVerticalSpacing(2)
+        self.find = chars_wide(QLineEdit(placeholderText="Find in this session"), FIELD_CHARS)
+        self.replace = chars_wide(QLineEdit(placeholderText="Replace with"), FIELD_CHARS)
         self.case = QCheckBox("Aa")
         self.case.setToolTip("Match case")
         self.whole = QCheckBox("Whole word")
@@ -41,9 +46,16 @@ class FindBar(QWidget):
         prev_b, next_b = QPushButton("Previous"), QPushButton("Next")
         one_b, all_b = QPushButton("Replace"), QPushButton("Replace all")
         close_b = QToolButton(text="✕")
-        for w in (QLabel("Find:"), self.find, self.case, self.whole, prev_b, next_b, self.count,
-                  QLabel("Replace:"), self.replace, one_b, all_b, close_b):
-            lay.addWidget(w)
+        # Two rows: in one, the fields got what twelve controls left over (three characters).
+        for col, w in enumerate((QLabel("Find:"), self.find, self.case, self.whole, prev_b, next_b,
+                                 self.count)):
+            lay.addWidget(w, 0, col)
+        lay.addWidget(close_b, 0, 7)
+        lay.addWidget(QLabel("Replace:"), 1, 0)
+        lay.addWidget(self.replace, 1, 1)
+        lay.addWidget(one_b, 1, 2, 1, 2)
+        lay.addWidget(all_b, 1, 4, 1, 2)
+        lay.setColumnStretch(1, 1)
         self.matches: list[FoundAt] = []
         self.index = -1
         self.segments_text: list[str] = []

@@ -13,9 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 
 NOTIFY_MS = 50
+NO_OUTPUT = ("No sound output device: connect speakers or headphones (or choose one in the system's "
+             "sound settings) to hear the recording.")
+NO_AUDIO = "No audio in this session: import its recording (File ▸ Import ▸ Audio) to listen."
+
+
+def has_output_device() -> bool:
+    """Whether the system offers somewhere to play sound (none on a server or a muted VM)."""
+    return bool(QMediaDevices.audioOutputs())
 RATES = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0]
 
 
@@ -135,7 +143,10 @@ class SessionPlayer(QObject):
 
     def play(self, rewind: bool = True) -> None:
         if not self.tracks:
+            self.error.emit(NO_AUDIO)
             return
+        if not has_output_device():
+            self.error.emit(NO_OUTPUT)  # the playhead still moves, so the transcript can follow
         if self._track is None:
             self.set_position(self._virtual)
         elif rewind and self.rewind_ms:
@@ -179,6 +190,15 @@ class SessionPlayer(QObject):
 
     def faster(self) -> None:
         self.set_rate(min([r for r in RATES if r > self._rate + 1e-6], default=RATES[-1]))
+
+    def set_tracks(self, tracks: list[Track]) -> None:
+        """The session's recordings changed (audio imported while the editor is open): play
+        those from now on, at the same session time."""
+        position = self.position()
+        self.stop()
+        self.tracks = sorted(tracks, key=lambda t: t.offset_ms)
+        self._track, self._pending, self._virtual = None, None, position
+        self.set_position(position)
 
     def stop(self) -> None:
         self.pause()

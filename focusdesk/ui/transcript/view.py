@@ -39,15 +39,20 @@ class TranscriptView(QListView):
         self.delegate.set_width(self.viewport().width())
         super().resizeEvent(event)
 
-    def word_pos_at(self, point: QPoint) -> WordPos | None:
+    def word_pos_at(self, point: QPoint, nearest: bool = False) -> WordPos | None:
+        """The word under ``point``; with ``nearest`` (dragging) the closest word of that turn,
+        or of the last turn when the mouse is below the text."""
         index = self.indexAt(point)
         if not index.isValid():
-            return None
+            if not nearest or not self.tmodel.segments or point.y() < 0:
+                return None
+            last = len(self.tmodel.segments) - 1
+            return (last, max(0, len(self.delegate.layout(last).xs) - 1))
         row = self.tmodel.rows[index.row()]
         if row.kind != "segment":
             return None
         rect = self.visualRect(index)
-        word = self.delegate.word_at(index.row(), point - rect.topLeft())
+        word = self.delegate.word_at(index.row(), point - rect.topLeft(), nearest=nearest)
         return None if word is None else (row.seg, word)
 
     def word_rect(self, pos: WordPos):
@@ -83,14 +88,21 @@ class TranscriptView(QListView):
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         if self._anchor is None or not event.buttons() & Qt.MouseButton.LeftButton:
             return
-        pos = self.word_pos_at(event.position().toPoint())
-        if pos is not None and pos != self.tmodel.selection[1]:
+        self._drag_to(event.position().toPoint())
+
+    def _drag_to(self, point: QPoint) -> None:
+        """Extend the selection from the pressed word to the word nearest the mouse (between
+        words, past a line's end or over the speaker column it still follows)."""
+        pos = self.word_pos_at(point, nearest=True)
+        if pos is not None and self.tmodel.selection is not None and pos != self.tmodel.selection[1]:
             self._dragged = True
             self.set_selection(self._anchor, pos)
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        if event.button() == Qt.MouseButton.LeftButton and self._anchor is not None and not self._dragged:
-            self.word_clicked.emit(*self._anchor)
+        if event.button() == Qt.MouseButton.LeftButton and self._anchor is not None:
+            self._drag_to(event.position().toPoint())  # a release elsewhere ends a drag there
+            if not self._dragged:
+                self.word_clicked.emit(*self._anchor)
         self._anchor = None
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
