@@ -28,6 +28,12 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FOCUSDESK_LOG_DIR", str(home / "log"))  # the window's error log
     # Model caches are expensive to rebuild; share one per test run unless a test overrides it.
     monkeypatch.setenv("FOCUSDESK_CACHE", str(tmp_path_factory.getbasetemp() / "model-cache"))
+    # Qt reads XDG_CONFIG_HOME once per process: point QSettings at this test's folder, or one
+    # test's preferences (a changed key) leak into every test after it.
+    from PySide6.QtCore import QSettings
+
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(home / "config"))
 
 
 @pytest.fixture
