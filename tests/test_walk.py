@@ -25,11 +25,11 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, Q
 
 from focusdesk.diarize.metrics import read_stm
 from focusdesk.jobs import JobOutcome
-from focusdesk.store import coding_ops, progress, sessions, study, transcripts
+from focusdesk.store import codes, coding_ops, progress, sessions, study, transcripts
 from focusdesk.store.workspace import open_workspace
 from focusdesk.ui.coding.framework_view import FrameworkView
 from focusdesk.ui.coding.matrix_view import MatrixView
-from focusdesk.ui.dialogs import FacilitatorDialog, ParticipantDialog, SessionDialog
+from focusdesk.ui.dialogs import FacilitatorDialog, ParticipantDialog, SessionDialog, SiteDialog, StudyDialog
 from focusdesk.ui.export_dialog import ExportDialog
 from focusdesk.ui.features import diarization, transcript_editor, transcription
 from focusdesk.ui.features.transcription import TranscribeDialog
@@ -53,7 +53,8 @@ def window(qtbot, tmp_path):
     qtbot.addWidget(win)
     win.resize(W, H)
     win.show()
-    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
     yield win
     ctrl = transcription.controller(win)
     ctrl.cancel()
@@ -139,6 +140,14 @@ def drag(view, a, b) -> None:
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pb)
 
 
+def cell_of(view, row: str, column: str):
+    """A matrix view's cell by its row and column headings (as the user reads them)."""
+    t = view.table
+    rows = [t.verticalHeaderItem(r).text() for r in range(t.rowCount())]
+    cols = [t.horizontalHeaderItem(c).text() for c in range(t.columnCount())]
+    return t.item(rows.index(row), cols.index(column))
+
+
 def docx_text(path) -> str:
     doc = Document(str(path))
     parts = [p.text for p in doc.paragraphs]
@@ -170,12 +179,12 @@ def test_walk_the_seed_study_through_the_window(window, qtbot, monkeypatch, tmp_
     assert "no study yet" in win.home.label.text().lower()
 
     # 1. The study, its sites, people and a facilitator.
-    fill_and_ok(QDialog, lambda d: type_into(d.title, "Digital therapy study"))
+    fill_and_ok(StudyDialog, lambda d: type_into(d.title, "Digital therapy study"))
     click_link(win, "study")
     qtbot.waitUntil(lambda: "Digital therapy study" in win.windowTitle(), timeout=5000)
-    fill_and_ok(QDialog, lambda d: type_into(d.name, "Site A"))
+    fill_and_ok(SiteDialog, lambda d: type_into(d.name, "Site A"))
     click_link(win, "site")
-    fill_and_ok(QDialog, lambda d: type_into(d.name, "Site B"))
+    fill_and_ok(SiteDialog, lambda d: type_into(d.name, "Site B"))
     menu_action(win, "Study", "Add site…").trigger()
 
     def participant(code: str, site: str, real_name: str = ""):
@@ -307,7 +316,7 @@ def test_walk_the_seed_study_through_the_window(window, qtbot, monkeypatch, tmp_
                     and editor.model.speaker_name(voices[fac_label]) == "F1", timeout=5000)
     fits(win, "speakers named")
 
-    # 8. Edit: double-click a turn of the participant's, type at its end, Enter.
+    # 8. Edit: double-click a turn of the participant's, type at its end, Enter ...
     win.tabs.setCurrentWidget(editor)
     order = next(i for i, g in enumerate(editor.model.segments)
                  if g.speaker_id == voices[part_label] and len(g.words) >= 4)
@@ -323,6 +332,20 @@ def test_walk_the_seed_study_through_the_window(window, qtbot, monkeypatch, tmp_
     edited = transcripts.get_segment(db, turn.id)
     assert edited.text == turn.text + " [laughs]" and "  " not in edited.text
     qtbot.waitUntil(lambda: editor.model.segments[order].text == edited.text, timeout=5000)
+    #    ... and split a turn of the facilitator's before its third word (double-click the word,
+    #    Ctrl+Enter): two turns with single spaces, the words kept.
+    split_at = next(i for i, g in enumerate(editor.model.segments)
+                    if g.speaker_id == voices[fac_label] and len(g.words) >= 4)
+    whole, n_turns = editor.model.segments[split_at], len(editor.model.segments)
+    editor.view.scrollTo(editor.model.index(editor.model.seg_row[split_at]))
+    QTest.mouseDClick(editor.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                      editor.view.word_rect((split_at, 2)).center())
+    QTest.keyClick(editor.view.focusWidget(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(editor.model.segments) == n_turns + 1, timeout=5000)
+    first, second = editor.model.segments[split_at:split_at + 2]
+    assert (first.id, len(first.words), second.speaker_id) == (whole.id, 2, whole.speaker_id)
+    assert f"{first.text} {second.text}" == whole.text and "  " not in first.text + second.text
+    order = editor.model.seg_order[turn.id]  # the participant's turn may have moved down
 
     # 9. Code: the next step opens the coding panel; drag over three of the participant's words
     #    and apply a code found by typing.
@@ -339,7 +362,7 @@ def test_walk_the_seed_study_through_the_window(window, qtbot, monkeypatch, tmp_
     type_into(panel.search, "overwhelm")
     press(next(b for b in panel.findChildren(QPushButton) if b.text() == "&Apply"))
     made = coding_ops.session_codings(db, sid)
-    overwhelming = next(c for c in study_codes(db) if c.name == "Overwhelming")
+    overwhelming = next(c for c in codes.list_codes(db) if c.name == "Overwhelming")
     assert [(c.code_id, c.start_ms, c.end_ms, c.speaker_id) for c in made] == [
         (overwhelming.id, turn.words[0].start_ms, turn.words[2].end_ms, voices[part_label])]
     qtbot.waitUntil(lambda: step_links(win, sid) == [] and "✓ done" in win.home.label.text(), timeout=5000)
@@ -350,26 +373,41 @@ def test_walk_the_seed_study_through_the_window(window, qtbot, monkeypatch, tmp_
     matrix = win.tabs.currentWidget()
     assert isinstance(matrix, MatrixView)
     fits(win, "code matrix")
-    rows = [matrix.table.verticalHeaderItem(r).text() for r in range(matrix.table.rowCount())]
-    cols = [matrix.table.horizontalHeaderItem(c).text() for c in range(matrix.table.columnCount())]
-    cell = matrix.table.item(rows.index("P02"), cols.index("Overwhelming"))
-    assert "1 passage(s)" in cell.toolTip()
+    assert "\n1 passage(s)" in cell_of(matrix, "P02", "Overwhelming").toolTip()
+    assert "\n0 passage(s)" in cell_of(matrix, "P02", "Fosters engagement").toolTip()
     menu_action(win, "Analysis", "Framework matrix").trigger()
     framework = win.tabs.currentWidget()
     assert isinstance(framework, FrameworkView)
     fits(win, "framework matrix")
-    rows = [framework.table.verticalHeaderItem(r).text() for r in range(framework.table.rowCount())]
-    cols = [framework.table.horizontalHeaderItem(c).text() for c in range(framework.table.columnCount())]
-    assert framework.table.item(rows.index("P02 (Site B)"), cols.index("Overwhelming")).text() == "1 quote(s)"
+    assert cell_of(framework, "P02 (Site B)", "Overwhelming").text() == "1 quote(s)"
 
-    # 11. Exports: DOCX with pseudonyms only and single spaces, QDPX with its project.
+    # 11. Back in the transcript, code the next word by keys (Ctrl+K, type, Enter): the open
+    #     matrices follow.
+    win.tabs.setCurrentWidget(editor)
+    win.activateWindow()  # offscreen, no window manager gives it back after the dialogs
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
+    assert len(editor.model.codings) == 1  # the editor shows the first coding
+    editor.view.scrollTo(editor.model.index(editor.model.seg_row[order]))
+    drag(editor.view, (order, 3), (order, 3))
+    assert editor.model.selected_positions() == ((order, 3), (order, 3))
+    QTest.keyClick(editor.view, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert panel.search.hasFocus()
+    QTest.keyClicks(panel.search, "fosters")
+    QTest.keyClick(panel.search, Qt.Key.Key_Return)
+    assert len(coding_ops.session_codings(db, sid)) == 2
+    qtbot.waitUntil(lambda: len(editor.model.codings) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: "\n1 passage(s)" in cell_of(matrix, "P02", "Fosters engagement").toolTip(),
+                    timeout=5000)
+    assert cell_of(framework, "P02 (Site B)", "Fosters engagement").text() == "1 quote(s)"
+
+    # 12. Exports: DOCX with pseudonyms only and single spaces, QDPX with its project.
     out = tmp_path / "exports"
     out.mkdir()
     export(win, qtbot, monkeypatch, "docx", out / "interview-1.docx")
     text = docx_text(out / "interview-1.docx")
     assert "P02" in text and "F1" in text and "[laughs]" in text
     assert PARTICIPANT_REAL_NAME not in text and FACILITATOR_NAME not in text
-    assert "Overwhelming" in text  # the coding, as a comment
+    assert "Overwhelming" in text and "Fosters engagement" in text  # the codings, as comments
     assert "  " not in text, [line for line in text.splitlines() if "  " in line]
     export(win, qtbot, monkeypatch, "qdpx", out / "interview-1.qdpx")
     with zipfile.ZipFile(out / "interview-1.qdpx") as z:
@@ -378,10 +416,5 @@ def test_walk_the_seed_study_through_the_window(window, qtbot, monkeypatch, tmp_
     assert PARTICIPANT_REAL_NAME not in qde and FACILITATOR_NAME not in qde
     fits(win, "after the exports")
     row = next(p for p in progress.session_progress(db) if p.session_id == sid)
-    assert (row.speakers_named, row.speakers, row.codings, row.next_step) == (2, 2, 1, "done")
+    assert (row.speakers_named, row.speakers, row.codings, row.next_step) == (2, 2, 2, "done")
 
-
-def study_codes(db):
-    from focusdesk.store import codes
-
-    return codes.list_codes(db)
