@@ -146,3 +146,19 @@ def test_hover_shows_the_codes_on_a_word(qtbot, window):
     order = editor.model.seg_order[seg.id]
     assert "coded: Fosters engagement" in editor.model.word_tooltip((order, 1))
     assert "coded" not in editor.model.word_tooltip((order, 4))
+
+
+def test_analysis_views_refresh_nothing_after_the_window_closed(qtbot, window):
+    """A coding made just before the window closes leaves the analysis views' refresh pending;
+    it must not run on the closed study (it raised "Cannot operate on a closed database")."""
+    win, editor, db, sid, _other = window
+    win.coding.open_matrix()
+    seg = editor.model.segments[0]
+    co.apply_code(db, sid, codes.code_by_path(db, "Added burden/Time-consuming").id, seg.start_ms, seg.end_ms)
+    win.changes.notify(Change(Entity.CODINGS, sid))
+    win.changes.flush()
+    assert win.coding._timer.isActive()  # the views' refresh waits for more changes
+    editor.shutdown()
+    win.close()
+    assert not win.isVisible()
+    qtbot.wait(win.coding._timer.interval() + 200)  # an exception here fails the test (pytest-qt)

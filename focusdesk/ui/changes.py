@@ -43,3 +43,8 @@ class ChangeHub(QObject):
         """Deliver nothing more (the window is closing and its study with it)."""
         self.discard()
         self._closed = True
+
+    @property
+    def closed(self) -> bool:
+        """The window closed its study: a view's deferred re-read must not run."""
+        return self._closed

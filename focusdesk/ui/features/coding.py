@@ -220,8 +220,11 @@ class CodingFeature:
         self._timer.start()
 
     def refresh_views(self) -> None:
-        """Reload the open analysis views (the frame editor not for its own edits)."""
+        """Reload the open analysis views (the frame editor not for its own edits); nothing once
+        the window has closed its study (a refresh may still be pending then)."""
         skip_frame, self._skip_frame = self._skip_frame, False
+        if self.window.changes.closed:
+            return
         for key in VIEW_KEYS:
             view = self.window.find_view(key)
             if view is None or (key == FRAME_KEY and skip_frame):
