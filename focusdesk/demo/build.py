@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from focusdesk.demo.script import SCRIPTS, STUDY_MEMO, SUMMARIES, SessionScript
 from focusdesk.demo.synth import Recording, synthesize
 from focusdesk.diarize.service import SessionDiarization
 from focusdesk.jobs.session_job import JobOutcome, Progress, SessionJob, run_session_job
-from focusdesk.store import annotations, codes, coding_ops, seats, sessions, study
+from focusdesk.store import annotations, codes, coding_ops, diarization, seats, sessions, study
 from focusdesk.store.demo import create_demo_study
 from focusdesk.store.tx import transaction
 from focusdesk.store.workspace import Workspace, open_workspace
@@ -65,19 +66,30 @@ class DemoFailed(RuntimeError):
 
 
 def build_demo(folder: Path | None = None, on_progress: OnProgress | None = None,
-               cancel=None) -> DemoReport:
-    """Build the demo study in ``folder`` (default :func:`demo_folder`), replacing one there."""
+               cancel: threading.Event | None = None, only: Sequence[str] | None = None) -> DemoReport:
+    """Build the demo study in ``folder`` (default :func:`demo_folder`), replacing one there.
+
+    ``only`` names the sessions to record and run through the pipeline (all four by default; a
+    quicker check needs just one); ``cancel`` stops it between and inside the jobs."""
     folder = Path(folder) if folder else demo_folder()
+    scripts = [s for s in SCRIPTS if only is None or s.name in only]
+    if not scripts:
+        raise ValueError(f"The demo has no session named {', '.join(only or [])!r}; its sessions are "
+                         + ", ".join(s.name for s in SCRIPTS) + ".")
     say = on_progress or (lambda fraction, text: None)
     report = DemoReport(folder)
     began = time.monotonic()
     staging = folder.with_name(folder.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
-    ws = open_workspace(staging, create=True)
     try:
-        _build(ws, report, say, cancel)
-    finally:
-        ws.close()
+        ws = open_workspace(staging, create=True)
+        try:
+            _build(ws, scripts, report, say, cancel)
+        finally:
+            ws.close()
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     if folder.exists():
         shutil.rmtree(folder)
     staging.rename(folder)
@@ -86,7 +98,8 @@ def build_demo(folder: Path | None = None, on_progress: OnProgress | None = None
     return report
 
 
-def _build(ws: Workspace, report: DemoReport, say: OnProgress, cancel) -> None:
+def _build(ws: Workspace, scripts: list[SessionScript], report: DemoReport, say: OnProgress,
+           cancel: threading.Event | None) -> None:
     db = ws.db
     create_demo_study(ws)
     with transaction(db):
@@ -94,16 +107,16 @@ def _build(ws: Workspace, report: DemoReport, say: OnProgress, cancel) -> None:
     t = time.monotonic()
     say(0.01, "Speaking the script")
     with tempfile.TemporaryDirectory(prefix="focusdesk-demo-") as tmp:
-        recordings = [synthesize(script, Path(tmp)) for script in SCRIPTS]
-        ids = [sessions.session_by_name(db, s.name).id for s in SCRIPTS]
+        recordings = [synthesize(script, Path(tmp)) for script in scripts]
+        ids = [sessions.session_by_name(db, s.name).id for s in scripts]
         for sid, rec in zip(ids, recordings):
             import_audio_file(ws, sid, rec.path)
     report.steps["speech synthesis"] = time.monotonic() - t
     report.audio_ms = sum(r.duration_ms for r in recordings)
-    for script, sid, rec in zip(SCRIPTS, ids, recordings):
+    for script, sid, rec in zip(scripts, ids, recordings):
         _live_notes(db, sid, script, rec)
     done_ms = 0
-    for script, sid, rec in zip(SCRIPTS, ids, recordings):
+    for script, sid, rec in zip(scripts, ids, recordings):
         base = 0.05 + 0.85 * done_ms / report.audio_ms
         share = 0.85 * rec.duration_ms / report.audio_ms
 
@@ -125,9 +138,9 @@ def _build(ws: Workspace, report: DemoReport, say: OnProgress, cancel) -> None:
         done_ms += rec.duration_ms
     t = time.monotonic()
     say(0.92, "Coding")
-    for script, sid, rec in zip(SCRIPTS, ids, recordings):
+    for script, sid, rec in zip(scripts, ids, recordings):
         _code(db, sid, script, rec)
-    _summaries(db)
+    _summaries(db, {s.name for s in scripts})
     report.steps["coding"] = time.monotonic() - t
 
 
@@ -156,22 +169,30 @@ def _live_notes(db, session_id: int, script: SessionScript, rec: Recording) -> N
 
 
 def _code(db, session_id: int, script: SessionScript, rec: Recording) -> None:
-    """Codings by hand on the scripted passages (with their memos), then the script's auto-codes."""
+    """Codings by hand on the scripted passages (with their memos and, once the voice is named, the
+    speaker), then the script's auto-codes."""
+    voices = {(s.speaker.participant_id, s.speaker.facilitator_id): s.speaker.id
+              for s in diarization.summarise(db, session_id) if s.person}
     with transaction(db):
         for item in rec.lines:
+            person = _person(db, session_id, item.line.who)
+            key = (person.id, None) if person.kind == "participant" else (None, person.id)
             for path in item.line.codes:
                 code = codes.code_by_path(db, path)
                 coding_ops.apply_code(db, session_id, code.id, item.start_ms, item.end_ms,
-                                      memo=item.line.memo)
+                                      voices.get(key), memo=item.line.memo)
     for query, path in script.auto_codes:
         autocode.auto_code(db, query, codes.code_by_path(db, path).id, session_id,
                            memo="auto-coded: " + query)
 
 
-def _summaries(db) -> None:
+def _summaries(db, recorded: set[str]) -> None:
+    """The framework matrix's summaries of the participants who were recorded, and a code memo."""
+    present = {pid for name in recorded for pid in sessions.session_by_name(db, name).participant_ids}
     with transaction(db):
         for code, theme, text in SUMMARIES:
-            framework.set_summary(db, study.participant_by_code(db, code).id,
-                                  codes.code_by_path(db, theme).id, text)
+            pid = study.participant_by_code(db, code).id
+            if pid in present:
+                framework.set_summary(db, pid, codes.code_by_path(db, theme).id, text)
         coding_ops.set_code_memo(db, codes.code_by_path(db, "Added burden/Time-consuming").id,
                                  "Set-up, logins and double documentation; strongest at site B.")

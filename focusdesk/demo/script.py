@@ -112,6 +112,7 @@ SCRIPTS: tuple[SessionScript, ...] = (
         Line("F", "Is there anything we have not asked that you would like to add?", guide="closing.q1",
              pause_ms=900),
         Line("P05", "Only that the reports are useful. I read them before every appointment."),
+        Line("P06", "And that we need a quiet room for it. The waiting room is far too noisy."),
     ), auto_codes=(("between sessions", DRIFT),)),
     SessionScript("Focus group 3", (
         Line("F", "Thank you all for joining us at the community service. Could you each say your "
@@ -153,8 +154,11 @@ SCRIPTS: tuple[SessionScript, ...] = (
         Line("F", "On balance, would you keep using it?", guide="value-burden.q3", pause_ms=700),
         Line("P11", "I think so. My clients are more engaged, and the therapy does not stop at my "
              "door.", codes=(ENGAGE, UBIQ)),
-        Line("F", "Thank you very much. That is all my questions.", guide="closing.q1", pause_ms=600),
-    ), telephone=True, auto_codes=(("diary", DRIFT),)),
+        Line("F", "Is there anything we have not asked that you would like to add?", guide="closing.q1",
+             pause_ms=700),
+        Line("P11", "Only that the service should count the diaries as clinical time."),
+        Line("F", "Thank you very much. That is all my questions.", pause_ms=600),
+    ), telephone=True, auto_codes=(("engaged", ENGAGE),)),
 )
 
 # What the researcher wrote in the framework matrix: (participant, theme, summary).
