@@ -163,15 +163,15 @@ SCRIPTS: tuple[SessionScript, ...] = (
 
 # What the researcher wrote in the framework matrix: (participant, theme, summary).
 SUMMARIES: tuple[tuple[str, str, str], ...] = (
-    ("P01", VALUE, "Clients practise daily at home; would keep it if set-up were quicker."),
-    ("P01", BURDEN, "Tablet freezes break the session."),
-    ("P02", BURDEN, "An hour of configuration per new client."),
-    ("P03", BURDEN, "Notifications overwhelm clients; some switch the app off."),
-    ("P04", VALUE, "Therapy reaches the kitchen and the garden; nothing lost between sessions."),
-    ("P07", BURDEN, "Reminders feel like surveillance to anxious clients."),
-    ("P09", VALUE, "The only way for a rural service to be there between visits."),
-    ("P11", VALUE, "Diaries keep the work going between sessions."),
-    ("P11", BURDEN, "Two unpaid hours a week reading diaries."),
+    ("P01", ENGAGE, "Clients practise daily at home; would keep it if set-up were quicker."),
+    ("P01", DISRUPT, "Tablet freezes break the session."),
+    ("P02", TIME, "An hour of configuration per new client."),
+    ("P03", OVERWHELM, "Notifications overwhelm clients; some switch the app off."),
+    ("P04", UBIQ, "Therapy reaches the kitchen and the garden; nothing lost between sessions."),
+    ("P07", OVERWHELM, "Reminders feel like surveillance to anxious clients."),
+    ("P09", DRIFT, "The only way for a rural service to be there between visits."),
+    ("P11", DRIFT, "Diaries keep the work going between sessions."),
+    ("P11", TIME, "Two unpaid hours a week reading diaries."),
 )
 
 STUDY_MEMO = ("Demo study: every recording was made by a speech synthesizer from a script, so the "

@@ -53,6 +53,9 @@ class DemoBuild(QObject):
         self.finished.emit(result)
 
     def _show(self, fraction: float, text: str) -> None:
+        if self.dialog.wasCanceled():  # Esc or closing the dialog cancels too
+            self.cancel.set()
+            return
         self.dialog.setValue(int(fraction * STEPS))
         self.dialog.setLabelText(f"Building the demo study: {text}")
 
