@@ -20,6 +20,7 @@ from pathlib import Path
 
 from focusdesk.analysis import autocode, framework
 from focusdesk.audio.media import import_audio_file
+from focusdesk.core.errors import UserError
 from focusdesk.core.model import Marker, Memo
 from focusdesk.demo.script import SCRIPTS, STUDY_MEMO, SUMMARIES, SessionScript
 from focusdesk.demo.synth import Recording, synthesize
@@ -57,8 +58,15 @@ def demo_folder() -> Path:
     return Path(platformdirs.user_data_dir("focusdesk", appauthor=False)) / "demo"
 
 
+MARK = ".focusdesk-demo"  # in a demo's folder: only such a folder (or an empty one) is ever replaced
+
+
 def demo_ready(folder: Path) -> bool:
-    return (folder / "focusdesk.sqlite").is_file()
+    return (folder / MARK).is_file() and (folder / "focusdesk.sqlite").is_file()
+
+
+def _replaceable(folder: Path) -> bool:
+    return not folder.exists() or (folder / MARK).is_file() or (folder.is_dir() and not any(folder.iterdir()))
 
 
 class DemoFailed(RuntimeError):
@@ -80,8 +88,14 @@ def build_demo(folder: Path | None = None, on_progress: OnProgress | None = None
     report = DemoReport(folder)
     began = time.monotonic()
     staging = folder.with_name(folder.name + ".building")
+    for path in (folder, staging):
+        if not _replaceable(path):
+            raise UserError(f"{path} holds something other than a demo study; choose an empty or new "
+                            "folder for the demo (it never goes into a study of yours).")
     shutil.rmtree(staging, ignore_errors=True)
     try:
+        staging.mkdir(parents=True)
+        (staging / MARK).write_text("The focusdesk demo study; building it again replaces this folder.\n")
         ws = open_workspace(staging, create=True)
         try:
             _build(ws, scripts, report, say, cancel)
