@@ -93,3 +93,29 @@ def fill_disk(filler: Path) -> None:
                 fh.flush()
         except OSError:
             pass
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory) -> Path:
+    """The demo study, built once per test run by ``focusdesk study demo`` in a child process
+    with the network guard loaded (it must build offline). Tests that open it in a window copy it
+    first (a window takes the study alone)."""
+    import shutil
+    import sys
+    import time
+
+    base = tmp_path_factory.mktemp("demo-build")
+    folder = base / "demo"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "tests" / "offline_guard"), str(ROOT)]),
+               FOCUSDESK_NET_LOG=str(base / "net.log"), XDG_DATA_HOME=str(base / "data"),
+               XDG_CONFIG_HOME=str(base / "config"), FOCUSDESK_CACHE=str(base / "model-cache"))
+    env.pop("FOCUSDESK_WORKSPACE", None)
+    began = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "focusdesk", "study", "demo", "--folder", str(folder)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (base / "build-seconds.txt").write_text(f"{time.monotonic() - began:.1f}\n{proc.stdout}")
+    log = base / "net.log"
+    assert not log.exists() or log.read_text() == "", f"the demo build used the network:\n{log.read_text()}"
+    assert shutil.which("espeak-ng") or shutil.which("espeak")
+    return folder

@@ -11,6 +11,7 @@ from exchange_data import fill_session
 from lxml import etree
 
 from focusdesk.audio.media import import_audio_file
+from focusdesk.core.model import Coding
 from focusdesk.exchange import refi_export
 from focusdesk.exchange.qdc import read_qdc, write_qdc
 from focusdesk.exchange.refi_import import import_qdpx
@@ -275,3 +276,25 @@ def test_a_session_recorded_in_parts_is_packed_as_one_file_on_its_timeline(coded
     new = sessions.session_by_name(other.db, "Focus group 1")
     recs = transcripts.list_recordings(other.db, new.id)
     assert len(recs) == 1 and abs(recs[0].duration_ms - len(joined) * 1000 / SAMPLE_RATE) < 100
+
+
+def test_codings_that_start_or_end_between_turns_keep_the_turns_times(coded, other, tmp_path):
+    """A coding that starts in the pause before a turn, or ends in the pause after one, gets its
+    own sync point between the lines; on a turn's own boundary it moved that turn on import."""
+    ws, sid = coded
+    segs = transcripts.list_segments(ws.db, sid)
+    gaps = [(a, b) for a, b in zip(segs, segs[1:]) if b.start_ms - a.end_ms >= 40]
+    assert gaps, "the fixture needs a pause between two turns"
+    a, b = gaps[0]
+    code = codes.list_codes(ws.db)[0].id
+    mid = (a.end_ms + b.start_ms) // 2
+    annotations.add_coding(ws.db, Coding(sid, code, mid - 10, b.end_ms))  # starts in the pause
+    annotations.add_coding(ws.db, Coding(sid, code, a.start_ms, mid + 10))  # ends in it
+    out = tmp_path / "gaps.qdpx"
+    refi_export.write_qdpx(ws, out, include_media=False)
+    import_qdpx(other, out)
+    new = sessions.session_by_name(other.db, "Focus group 1").id
+    after = transcripts.list_segments(other.db, new)
+    assert [(s.start_ms, s.end_ms) for s in after] == [(s.start_ms, s.end_ms) for s in segs]
+    assert sorted((c.start_ms, c.end_ms) for c in annotations.list_codings(other.db, new)) == \
+        sorted((c.start_ms, c.end_ms) for c in annotations.list_codings(ws.db, sid))

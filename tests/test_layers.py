@@ -23,7 +23,7 @@ PACKAGE = ROOT / "focusdesk"
 LAYERS: dict[str, int] = {
     "ui": 0, "cli": 0, "__main__": 0,
     "commands": 1,
-    "exchange": 2, "analysis": 2, "transcribe": 2, "diarize": 2, "audio": 2, "jobs": 2,
+    "exchange": 2, "analysis": 2, "transcribe": 2, "diarize": 2, "audio": 2, "jobs": 2, "demo": 2,
     "store": 3,
     "core": 4,
     "": 5,  # focusdesk/__init__.py: __version__, importable by all, imports nothing of focusdesk

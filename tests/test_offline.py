@@ -83,7 +83,7 @@ def test_the_guard_catches_a_connection(tmp_path):
 
 
 def test_study_setup_import_code_search_export_offline(offline, tmp_path):
-    _run(offline, "study", "demo")
+    _run(offline, "study", "demo", "--plain")
     _run(offline, "import-audio", str(AUDIO / "jfk.flac"), "--session", "Focus group 1")
     vtt = tmp_path / "fg1.vtt"
     vtt.write_text(VTT, encoding="utf-8")
@@ -102,7 +102,7 @@ def test_study_setup_import_code_search_export_offline(offline, tmp_path):
 
 def test_transcribe_and_diarize_offline(offline, tmp_path):
     """The Whisper and diarization jobs run in child processes; the guard is loaded there too."""
-    _run(offline, "study", "demo")
+    _run(offline, "study", "demo", "--plain")
     session = "Telephone interview 1"
     _run(offline, "import-audio", str(AUDIO / "telephone-2spk.wav"), "--session", session)
     _run(offline, "transcribe", session)
@@ -112,7 +112,7 @@ def test_transcribe_and_diarize_offline(offline, tmp_path):
 
 
 def test_window_opens_every_session_offline(offline, tmp_path):
-    _run(offline, "study", "demo")
+    _run(offline, "study", "demo", "--plain")
     proc = subprocess.run([sys.executable, "-c", WINDOW_SCRIPT, offline["FOCUSDESK_WORKSPACE"]],
                           env=offline, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

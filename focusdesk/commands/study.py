@@ -25,8 +25,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--description", default="")
     init.set_defaults(func=study_init)
     s.add_parser("show", help="summary of the study").set_defaults(func=study_show)
-    s.add_parser("demo", help="fill an empty workspace with a demo study (2 sites, 11 participants, "
-                 "4 sessions, guide and coding frame)").set_defaults(func=study_demo)
+    demo = s.add_parser("demo", help="build the demo study in its own folder: 2 sites, 11 participants, "
+                        "4 recorded sessions, transcribed, speakers named, coded (offline, about 2 minutes)")
+    demo.add_argument("--folder", type=Path, metavar="DIR",
+                      help="where to build it (default: $FOCUSDESK_DEMO or 'demo' in your data folder); "
+                      "a demo already there is replaced")
+    demo.add_argument("--only", metavar="SESSION", action="append",
+                      help="record and process only this session (repeat; a quicker check)")
+    demo.add_argument("--plain", action="store_true",
+                      help="instead, fill the empty workspace with the demo's people, sessions, guide "
+                      "and frame only (no recordings), in seconds")
+    demo.set_defaults(func=study_demo)
 
     p = sub.add_parser("guide", help="the topic guide")
     s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -68,11 +77,28 @@ def study_init(args, ctx) -> int:
 
 
 def study_demo(args, ctx) -> int:
-    from focusdesk.store.demo import create_demo_study
+    if args.plain:
+        from focusdesk.store.demo import create_demo_study
 
-    ws = ctx.open()
-    create_demo_study(ws)
-    print(f"Created the demo study in {ws.root}")
+        ws = ctx.open()
+        create_demo_study(ws)
+        print(f"Created the demo study in {ws.root}")
+        return 0
+    from focusdesk.demo.build import build_demo, demo_folder
+    from focusdesk.jobs.progress import ProgressBar
+    from focusdesk.jobs.session_job import Progress
+
+    folder = args.folder or demo_folder()
+    bar = ProgressBar()
+    try:
+        report = build_demo(folder, lambda fraction, text: bar.show(Progress(fraction, None, text)),
+                            only=args.only)
+    finally:
+        bar.close()
+    steps = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in report.steps.items())
+    print(f"Built the demo study in {report.folder} in {report.seconds:.0f} s ({steps}; "
+          f"{format_ms(report.audio_ms)} of audio).")
+    print(f"Open it: focusdesk --workspace {report.folder}")
     return 0
 
 

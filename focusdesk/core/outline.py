@@ -18,6 +18,9 @@ import yaml
 from focusdesk.core.errors import UserError
 from focusdesk.core.model import GuideItem, GuideItemKind, TopicGuide
 
+# The template topic guide and example coding frame, shipped inside the package (and the wheel).
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
 
 class OutlineError(UserError, ValueError):
     """A topic guide or coding frame file that cannot be read as one; the message says where."""

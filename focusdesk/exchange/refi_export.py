@@ -73,7 +73,9 @@ def _build_transcript(data: SessionData, g) -> _Transcript:
         return sync[key]
 
     segs = data.segments
+    line_begin: dict[int, int] = {}  # segment id -> position of its line's first character
     for seg in segs:
+        line_begin[seg.id] = length
         name = data.speaker(seg) or "Unknown"
         prefix = f"{name}: "
         text = seg.text.strip()
@@ -116,31 +118,17 @@ def _build_transcript(data: SessionData, g) -> _Transcript:
     for cv in data.codings:
         a, b = coding_at[id(cv)]
         c = cv.coding
-        # a coding in a gap between segments: anchor it at its own time on the nearest text
+        # a coding in a gap between segments: anchor it at its own time between the lines (the
+        # start of the next line, before the speaker's name), never on a segment's own boundary
+        # position, where a second time would move that segment's start or end on import
         if a is None:
             nxt = next((s for s in segs if s.end_ms > c.start_ms), None)
-            pos = _position_of(t, nxt, data) if nxt else len(t.text)
-            a = point(pos, c.start_ms)
+            a = point(line_begin[nxt.id] if nxt else len(t.text), c.start_ms)
         if b is None:
-            prev = [s for s in segs if s.start_ms < c.end_ms]
-            pos = _end_position_of(t, prev[-1], data) if prev else 0
-            b = point(pos, c.end_ms)
+            after = next((s for s in segs if s.start_ms >= c.end_ms), None)
+            b = point(line_begin[after.id] if after else len(t.text), c.end_ms)
         t.selections.append((cv, a, b, data.coded_text(c.start_ms, c.end_ms)))
     return t
-
-
-def _position_of(t: _Transcript, seg, data: SessionData) -> int:
-    for (pos, ms), _ in sorted(t.sync.items()):
-        if ms == seg.start_ms:
-            return pos
-    return 0
-
-
-def _end_position_of(t: _Transcript, seg, data: SessionData) -> int:
-    for (pos, ms), _ in sorted(t.sync.items(), reverse=True):
-        if ms == seg.end_ms:
-            return pos
-    return len(t.text)
 
 
 def _sub(parent, tag: str, **attrs) -> etree._Element:

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from focusdesk.core.model import Facilitator, Participant, Session, SessionKind, Site, Study
-from focusdesk.core.outline import load_frame_file, load_guide_file
+from focusdesk.core.outline import TEMPLATES, load_frame_file, load_guide_file
 from focusdesk.store import codes, guide, sessions, study
 from focusdesk.store.tx import transaction
 from focusdesk.store.workspace import Workspace
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "resources" / "templates"
 PROFESSIONS = ["occupational therapist", "physiotherapist", "speech therapist", "psychologist"]
 
 

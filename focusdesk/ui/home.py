@@ -39,7 +39,9 @@ class HomeView(QScrollArea):
             self.label.setText(
                 "<h2>Welcome to focusdesk</h2><p>This folder has no study yet.</p>"
                 "<p><a href='study'>Create the study</a> — give it a title, then add sites, "
-                "participants and a topic guide.</p>")
+                "participants and a topic guide.</p>"
+                "<p><a href='demo'>Open the demo study</a> — a finished example in its own folder: four "
+                "recorded sessions, transcribed, speakers named, coded and summarised.</p>")
             return
         all_sessions = sessions.list_sessions(db)
         sites = {s.id: s.name for s in study.list_sites(db)}
@@ -97,5 +99,10 @@ class HomeView(QScrollArea):
             guarded(lambda: next_steps.run(self.window, int(sid), key), self.window)()
             return
 
+        if target == "demo":
+            from focusdesk.ui.features.demo import open_demo
+
+            open_demo(self.window)
+            return
         {"study": sa.edit_study, "site": sa.add_site, "participant": sa.add_participant,
          "guide": sa.import_guide, "frame": sa.import_frame, "session": sa.add_session}[target](self.window)

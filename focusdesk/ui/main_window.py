@@ -36,6 +36,7 @@ from focusdesk.ui.changes import ChangeHub
 from focusdesk.ui.errors import guarded, report_problem
 from focusdesk.ui.features import (
     coding,
+    demo,
     diarization,
     export,
     live_console,
@@ -73,6 +74,7 @@ FEATURES: tuple[Callable[[MainWindow], None], ...] = (
     transcript_editor.install,  # edit the transcript
     coding.install,             # code, analyse
     export.install,             # export
+    demo.install,               # a finished example study to look at first (Help menu)
 )
 
 
