@@ -7,7 +7,7 @@ import sys
 import pytest
 from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from focusdesk import __version__
 from focusdesk.store import sessions
@@ -99,7 +99,10 @@ def test_a_guide_file_that_cannot_be_read_says_why(window, monkeypatch, tmp_path
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
     monkeypatch.setattr(outline, "read_text_file", denied)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(guide_file), ""))
+    from focusdesk.ui import study_actions
+
+    # the user picks "Choose a file…" in the template chooser, then this file
+    monkeypatch.setattr(study_actions, "choose_outline", lambda *a, **k: str(guide_file))
     action(window, "Study", "Import topic guide…").trigger()
     (box,) = error_boxes()
     assert box.windowTitle() == "Permission denied" and str(guide_file) in box.text()
