@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from shots import close, save  # first: puts the checkout on sys.path
@@ -43,7 +44,11 @@ def main() -> int:
     save(window, "main-window.png", " (the demo study)")
     fg1 = sessions.session_by_name(window.workspace.db, "Focus group 1")
     window.set_current_session(fg1.id)
-    transcript_editor.open_editor(window, fg1.id)
+    editor = transcript_editor.open_editor(window, fg1.id)
+    deadline = time.monotonic() + 20
+    while not editor.waveform._peaks and time.monotonic() < deadline:  # the strip loads on a thread
+        app.processEvents()
+        time.sleep(0.02)
     settle()
     save(window, "editor.png")
     diarization.open_speakers(window, fg1.id)
