@@ -188,7 +188,8 @@ def test_imports_live_under_file_and_help_lists_the_real_keys(window, qtbot):
     assert imports == ["Audio into this session…", "Transcript into this session…", "REFI-QDA project (.qdpx)…"]
     assert not [a for a in window.menu("Export").actions() if "Import" in a.text()]
     helps = [a.text().replace("&", "") for a in window.menu("Help").actions() if not a.isSeparator()]
-    assert helps == ["Keyboard shortcuts", "User guide", "Report a problem…", "About focusdesk"]
+    assert helps == ["Open the demo study", "Keyboard shortcuts", "User guide", "Report a problem…",
+                     "About focusdesk"]
 
     prefs.set_value("editor/keys/play_pause", "Ctrl+Space")
     dialog = help_menu.show_shortcuts(window)

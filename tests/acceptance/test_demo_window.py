@@ -88,7 +88,7 @@ def test_building_the_demo_runs_beside_the_window(window, tmp_path, monkeypatch,
     tel = sessions.session_by_name(window.workspace.db, "Telephone interview 1")
     speakers = diarization.open_speakers(window, tel.id)
     names = sorted(speakers.combo(r).currentText() for r in range(speakers.table.rowCount()))
-    assert names == ["Facilitator (facilitator)", "P11 (participant)"], names
+    assert names == ["F1 — Facilitator (facilitator)", "P11 (participant)"], names
 
 
 def test_a_cancelled_build_leaves_nothing(window, tmp_path, qtbot):

@@ -120,8 +120,8 @@ def test_the_seed_study_through_the_cli(capsys, tmp_path):
             assert "named:" in out
         voices = cli("speakers", "--session", name)
         assert "(not mapped)" not in voices, voices
-        for who in people:
-            assert ("Facilitator" if who == "F" else who) in voices
+        for who in people:  # a facilitator is shown by their code, never their name
+            assert ("F1" if who == "F" else who) in voices
         for item in rec.lines:
             for path in item.line.codes:
                 who = "Facilitator" if item.line.who == "F" else item.line.who
