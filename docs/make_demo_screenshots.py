@@ -7,16 +7,11 @@ demo already built). The other scripts here make the console and transcription s
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from shots import close, save  # first: puts the checkout on sys.path
+from shots import close, demo_folder, save  # first: puts the checkout on sys.path
 
-from focusdesk.demo.build import build_demo, demo_ready
 from focusdesk.store import sessions
 from focusdesk.store.workspace import open_workspace
 from focusdesk.ui.app import make_app
@@ -26,12 +21,7 @@ from focusdesk.ui.main_window import MainWindow
 
 def main() -> int:
     app = make_app()
-    built = Path(os.environ["FOCUSDESK_DEMO"]) if os.environ.get("FOCUSDESK_DEMO") else None
-    root = Path(tempfile.mkdtemp()) / "demo"
-    if built and demo_ready(built):
-        shutil.copytree(built, root)
-    else:
-        build_demo(root)
+    root = demo_folder()
     window = MainWindow(open_workspace(root, exclusive=True))
     window.resize(1280, 760)
     window.show()

@@ -9,15 +9,10 @@ already built).
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
-from pathlib import Path
 
-from shots import OUT, close  # first: puts the checkout on sys.path
+from shots import OUT, close, demo_folder  # first: puts the checkout on sys.path
 
-from focusdesk.demo.build import build_demo, demo_ready
 from focusdesk.store import sessions
 from focusdesk.store.workspace import open_workspace
 from focusdesk.ui.app import make_app
@@ -43,12 +38,7 @@ def views(window, session_id: int):
 
 def main() -> int:
     app = make_app()
-    built = Path(os.environ["FOCUSDESK_DEMO"]) if os.environ.get("FOCUSDESK_DEMO") else None
-    root = Path(tempfile.mkdtemp()) / "demo"
-    if built and demo_ready(built):
-        shutil.copytree(built, root)
-    else:
-        build_demo(root)
+    root = demo_folder()
     folder = OUT / "views"
     folder.mkdir(parents=True, exist_ok=True)
     ok = True

@@ -28,3 +28,21 @@ def close(window) -> None:
 
     window.close()
     QApplication.processEvents()
+
+
+def demo_folder() -> Path:
+    """A fresh copy of the demo study for screenshots: ``$FOCUSDESK_DEMO`` when it holds a built
+    demo, otherwise built here (about two minutes)."""
+    import os
+    import shutil
+    import tempfile
+
+    from focusdesk.demo.build import build_demo, demo_ready
+
+    built = Path(os.environ["FOCUSDESK_DEMO"]) if os.environ.get("FOCUSDESK_DEMO") else None
+    root = Path(tempfile.mkdtemp()) / "demo"
+    if built and demo_ready(built):
+        shutil.copytree(built, root)
+    else:
+        build_demo(root)
+    return root
