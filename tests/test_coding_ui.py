@@ -197,6 +197,9 @@ def test_frame_editor_add_move_merge_delete_restore(qtbot, study, monkeypatch):
     ed.memo.setPlainText("mostly about set-up")
     qtbot.waitUntil(lambda: fo.get_code(db, ids["code"]["Time-consuming"]).inclusion == "extra minutes")
     assert co.code_memo(db, ids["code"]["Time-consuming"]).body == "mostly about set-up"
+    ed.exclusion.setPlainText("waiting rooms")  # the tab closes before the save timer fires
+    assert ed.can_close()
+    assert fo.get_code(db, ids["code"]["Time-consuming"]).exclusion == "waiting rooms"
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     ed.delete_current()
     assert ed.item_for(ids["code"]["Time-consuming"]) is None and ed.trash.count() == 1
@@ -241,6 +244,9 @@ def test_matrix_view_heat_map_and_framework_summary(qtbot, study):
     fw.reload()
     fw.select_cell(ids["pid"]["P02"], ids["code"]["Time-consuming"])
     assert fw.summary.toPlainText() == "Set-up takes time."
+    fw.summary.setPlainText("Set-up takes a morning.")  # closed before the save timer fires
+    assert fw.can_close()
+    assert db.execute("SELECT summary FROM framework_summaries").fetchone()[0] == "Set-up takes a morning."
     fw.themes.setCurrentIndex(1)  # domains
     assert [fw.table.horizontalHeaderItem(i).text() for i in range(2)] == ["Added value", "Added burden"]
     fw.cases.setCurrentIndex(fw.cases.findData("site=Site B"))

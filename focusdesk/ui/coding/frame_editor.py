@@ -233,6 +233,12 @@ class FrameEditor(QWidget):
         if not self._loading:
             self._save_timer.start()
 
+    def can_close(self) -> bool:
+        """Save typing still waiting for its timer before the tab or the window closes."""
+        if self._save_timer.isActive():
+            self.save_details()
+        return True
+
     def save_details(self) -> None:
         self._save_timer.stop()
         cid = self.current_id()

@@ -146,6 +146,13 @@ class FrameworkView(QWidget):
         if not self._loading:
             self._timer.start()
 
+    def can_close(self) -> bool:
+        """Save typing still waiting for its timer (a tab or the window closing within half a
+        second of the last key lost it)."""
+        if self._timer.isActive():
+            self.save_summary()
+        return True
+
     def save_summary(self) -> None:
         self._timer.stop()
         if self._cell is None or self._loading or self.fm is None:
