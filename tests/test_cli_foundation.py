@@ -118,3 +118,22 @@ def test_console_script_runs_headless(tmp_path):
                           capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0, proc.stderr
     assert "Created study 'X'" in proc.stdout
+
+
+def test_import_audio_twice_into_one_session_is_refused_unless_again(tmp_path, capsys):
+    """The same file twice would play twice and be transcribed twice: refused, nothing copied;
+    --again adds a second copy on purpose; another session may hold the same file."""
+    w = ["--workspace", str(tmp_path / "s")]
+    run(capsys, *w, "study", "init", "--title", "x")
+    run(capsys, *w, "session", "add", "S", "--kind", "interview")
+    run(capsys, *w, "session", "add", "T", "--kind", "interview")
+    assert run(capsys, *w, "import-audio", str(AUDIO / "jfk.flac"), "--session", "S")[0] == 0
+    code, _, err = run(capsys, *w, "import-audio", str(AUDIO / "jfk.flac"), "--session", "S")
+    assert code == 2 and "already in S as jfk.flac" in err and "nothing was added" in err
+    assert "--again" in err
+    folder = tmp_path / "s" / "sessions"
+    assert len(list(folder.rglob("*.flac"))) == 1 and not list(folder.rglob("*.part"))
+    assert run(capsys, *w, "import-audio", str(AUDIO / "jfk.flac"), "--session", "T")[0] == 0
+    code, out, _ = run(capsys, *w, "import-audio", str(AUDIO / "jfk.flac"), "--session", "S", "--again")
+    assert code == 0 and "jfk" in out
+    assert len(list(folder.rglob("*.flac"))) == 3

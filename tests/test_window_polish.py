@@ -251,6 +251,18 @@ def test_study_tab_next_steps_do_the_step(window, qtbot, monkeypatch):
     window.home.label.linkActivated.emit(f"step:{sid}:import")
     assert asked == ["Import audio"] and window.current_session_id() == sid
     qtbot.waitUntil(lambda: f"href='step:{sid}:transcribe'" in window.home.label.text(), timeout=3000)
+    # the same file again: the window asks, and "No" adds nothing
+    from PySide6.QtWidgets import QMessageBox
+
+    from focusdesk.store import transcripts as tr
+    from focusdesk.ui import study_actions as sa
+
+    questions = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: questions.append(a[2]) or QMessageBox.StandardButton.No)
+    assert not sa.import_audio(window, str(AUDIO / "jfk.flac"))
+    assert "already in Interview 1" in questions[0] and "focusdesk" not in questions[0]
+    assert len(tr.list_recordings(window.workspace.db, sid)) == 1
 
     def accept():
         dialog = QApplication.activeModalWidget()

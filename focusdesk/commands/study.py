@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from focusdesk.audio.media import import_audio_file
+from focusdesk.audio.media import AlreadyImportedError, import_audio_file
 from focusdesk.core.model import Study
 from focusdesk.core.outline import (
     frame_to_markdown,
@@ -62,6 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import-audio", help="copy an audio or video file into a session")
     p.add_argument("file", type=Path)
     p.add_argument("--session", required=True)
+    p.add_argument("--again", action="store_true",
+                   help="import a file the study already holds (by checksum) once more")
     p.set_defaults(func=import_audio)
 
 
@@ -197,7 +199,11 @@ def frame_show(args, ctx) -> int:
 def import_audio(args, ctx) -> int:
     ws = ctx.open()
     session = sessions.session_by_name(ws.db, args.session)
-    rec = import_audio_file(ws, session.id, args.file)
+    try:
+        rec = import_audio_file(ws, session.id, args.file, again=args.again)
+    except AlreadyImportedError as exc:
+        raise ValueError(str(exc).replace("import it again and confirm",
+                                          "run the same command with --again")) from exc
     print(f"Imported {args.file.name} into {session.name}: {format_ms(rec.duration_ms)}, "
           f"{rec.sample_rate} Hz, {rec.channels} channel(s) (recording {rec.id})")
     return 0

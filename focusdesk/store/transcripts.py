@@ -31,6 +31,11 @@ def list_recordings(db: sqlite_utils.Database, session_id: int) -> list[Recordin
         "session_id = ?", [session_id], order_by="offset_ms, id")]
 
 
+def recordings_with_checksum(db: sqlite_utils.Database, sha256: str) -> list[Recording]:
+    """Every recording of the study whose file has this SHA-256 (the same file imported before)."""
+    return [Recording(**r) for r in db["recordings"].rows_where("sha256 = ?", [sha256], order_by="id")]
+
+
 def get_recording(db: sqlite_utils.Database, recording_id: int) -> Recording | None:
     rows = list(db["recordings"].rows_where("id = ?", [recording_id]))
     return Recording(**rows[0]) if rows else None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from focusdesk.audio.media import import_audio_file
+from focusdesk.audio.media import AlreadyImportedError, import_audio_file
 from focusdesk.audio.probe import AudioFileError
 from focusdesk.core.changes import Change, Entity
 from focusdesk.core.errors import UserError
@@ -165,7 +165,15 @@ def import_audio(window, path: str | None = None) -> bool:
     if not path:
         return False
     try:
-        import_audio_file(window.workspace, session_id, Path(path))
+        try:
+            import_audio_file(window.workspace, session_id, Path(path))
+        except AlreadyImportedError as exc:
+            text = str(exc).replace(" If you really want a second copy, import it again and confirm.", "")
+            if QMessageBox.question(window, "Already imported", text + "\n\nImport a second copy anyway?",
+                                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                    QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+                return False
+            import_audio_file(window.workspace, session_id, Path(path), again=True)
     except AudioFileError as exc:
         QMessageBox.warning(window, "Cannot import audio", str(exc))
         return False
