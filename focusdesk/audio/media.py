@@ -56,8 +56,9 @@ def import_audio_file(ws: Workspace, session_id: int, source: Path | str, *,
     """
     source = Path(source)
     info = probe_audio(source)
+    digest = sha256_file(source)  # once: a long recording takes seconds to read
     if not again:
-        _check_not_imported(ws, session_id, source, sha256_file(source))
+        _check_not_imported(ws, session_id, source, digest)
     target = unique_target(ws.session_dir(session_id), source.name)
     partial = target.with_name(target.name + ".part")
     try:
@@ -70,5 +71,5 @@ def import_audio_file(ws: Workspace, session_id: int, source: Path | str, *,
     offset = sum(r.duration_ms for r in transcripts.list_recordings(ws.db, session_id))
     return transcripts.add_recording(ws.db, Recording(
         session_id=session_id, path=ws.relative(target), duration_ms=info.duration_ms,
-        sample_rate=info.sample_rate, channels=info.channels, sha256=sha256_file(target),
+        sample_rate=info.sample_rate, channels=info.channels, sha256=digest,
         offset_ms=offset))
