@@ -10,6 +10,7 @@ from pathlib import Path
 from focusdesk.exchange import subtitles, text_formats
 from focusdesk.exchange.safe_write import write_text
 from focusdesk.exchange.session_data import ExportOptions, load_session
+from focusdesk.store import audit
 from focusdesk.store.workspace import Workspace
 
 SESSION_FORMATS = ("docx", "qdpx", "srt", "vtt", "txt", "md", "csv", "xlsx", "maxqda", "atlas", "rttm")
@@ -32,7 +33,19 @@ _TEXT = {"srt": subtitles.to_srt, "vtt": subtitles.to_vtt, "txt": text_formats.t
 
 def export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str,
                    options: ExportOptions | None = None, include_media: bool = True) -> list[str]:
-    """Write one session; returns warnings (empty when all went as asked)."""
+    """Write one session; returns warnings (empty when all went as asked). The audit log notes
+    the format and the session, not the file's name (which may name a person)."""
+    warnings = _export_session(ws, session_id, fmt, target, options, include_media)
+    audit.record(ws.db, audit.EXPORTED, _audit_detail(fmt, options), obj=f"session {session_id}")
+    return warnings
+
+
+def _audit_detail(fmt: str, options: ExportOptions | None) -> str:
+    return fmt + (", real names" if options is not None and options.names else "")
+
+
+def _export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str,
+                    options: ExportOptions | None, include_media: bool) -> list[str]:
     from focusdesk.exchange import docx_export, refi_export, spreadsheets  # heavy: only when used
 
     options = options or ExportOptions()
@@ -58,6 +71,13 @@ def export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str,
 
 def export_study(ws: Workspace, fmt: str, target: Path | str, options: ExportOptions | None = None,
                  table: str = "codings", include_media: bool = True) -> list[str]:
+    warnings = _export_study(ws, fmt, target, options, table, include_media)
+    audit.record(ws.db, audit.EXPORTED, _audit_detail(fmt, options), obj="study")
+    return warnings
+
+
+def _export_study(ws: Workspace, fmt: str, target: Path | str, options: ExportOptions | None,
+                  table: str, include_media: bool) -> list[str]:
     from focusdesk.exchange import refi_export, spreadsheets
 
     options = options or ExportOptions()
