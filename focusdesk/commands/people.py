@@ -69,6 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="set a case attribute (repeat; an empty value removes it)")
     edit.set_defaults(func=participant_edit)
     _delete_parser(s, "participant", participant_delete, "code")
+    from focusdesk.commands.withdraw import add_withdraw_parser
+
+    add_withdraw_parser(s)
 
     p = sub.add_parser("facilitator", help="manage facilitators")
     s = p.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -241,7 +241,7 @@ def create_backup(ws: Workspace, reason: str = "manual") -> Backup:
         _fsync(part)
         previous = list_backups(ws)
         known = {m.path: m for m in previous[0].media} if previous else {}
-        backup = Backup(id=backup_id, created_at=now.isoformat(timespec="seconds"), reason=reason,
+        backup = Backup(id=backup_id, created_at=now.isoformat(timespec="microseconds"), reason=reason,
                         size=part.stat().st_size, sha256=_sha256(part), schema_version=version,
                         digest=digest, counts=counts, media=media_files(ws, known), folder=folder)
         manifest_part = folder / f".{backup_id}.{os.getpid()}.json.part"
