@@ -86,3 +86,28 @@ def test_the_audit_log_view_exports_csv(window, qtbot, tmp_path):
     out = dialog.export(str(tmp_path / "audit.csv"))
     text = (tmp_path / "audit.csv").read_text("utf-8")
     assert out and text.startswith("id,at,actor,action") and "backup created" in text
+
+
+def test_a_withdrawn_participants_turns_are_read_only_in_the_editor(qtbot, seeded):
+    from PySide6.QtCore import Qt
+
+    from focusdesk.ui.transcript.editor import TranscriptEditor
+
+    sid = fill_session(seeded.db)
+    withdrawal.withdraw(seeded, "P01")
+    editor = TranscriptEditor(seeded, sid)
+    editor.quiet = True
+    qtbot.addWidget(editor)
+    try:
+        model = editor.model
+        gone = withdrawal.removed_speakers(seeded.db, sid)
+        editable = {}
+        for r, row in enumerate(model.rows):
+            if row.kind == "segment":
+                seg = model.segments[row.seg]
+                flags = model.flags(model.index(r))
+                editable[seg.speaker_id in gone, seg.text == withdrawal.WITHDRAWN_TEXT] = bool(
+                    flags & Qt.ItemFlag.ItemIsEditable)
+        assert editable == {(True, True): False, (False, False): True}
+    finally:
+        editor.shutdown()

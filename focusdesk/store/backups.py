@@ -154,11 +154,15 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def media_files(ws: Workspace, known: dict[str, MediaFile] | None = None) -> list[MediaFile]:
+def media_files(ws: Workspace, known: dict[str, MediaFile] | None = None,
+                registered: dict[str, str] | None = None) -> list[MediaFile]:
     """Every file under ``sessions/`` with its size and SHA-256. A file whose size and mtime match
-    ``known`` (the last manifest) keeps its checksum: media are only added to, and hashing two
-    hours of audio at every backup would be slow."""
+    ``known`` (the last manifest) keeps its checksum, and a recording takes the checksum taken
+    when it was imported or recorded (``registered``): media are only added to, and hashing two
+    hours of audio at every backup (on the window's thread) would be slow. Without either, every
+    file is read (``check``)."""
     known = known or {}
+    registered = registered or {}
     out: list[MediaFile] = []
     media = ws.root / MEDIA_DIR
     if not media.is_dir():
@@ -169,6 +173,8 @@ def media_files(ws: Workspace, known: dict[str, MediaFile] | None = None) -> lis
         old = known.get(rel)
         if old is not None and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
             out.append(old)
+        elif registered.get(rel):
+            out.append(MediaFile(rel, st.st_size, registered[rel], st.st_mtime_ns))
         else:
             out.append(MediaFile(rel, st.st_size, _sha256(path), st.st_mtime_ns))
     return out
@@ -178,6 +184,10 @@ def is_scratch(path: Path) -> bool:
     """Files that come and go on their own: a recording in progress (its journal), a copy being
     made, a waveform cache. They are neither backed up nor checked."""
     return path.name.endswith(SCRATCH_SUFFIXES)
+
+
+def _registered(ws: Workspace) -> dict[str, str]:
+    return {path: sha for path, sha in ws.db.execute("SELECT path, sha256 FROM recordings") if sha}
 
 
 def content_digest(conn: sqlite3.Connection) -> str:
@@ -243,7 +253,8 @@ def create_backup(ws: Workspace, reason: str = "manual") -> Backup:
         known = {m.path: m for m in previous[0].media} if previous else {}
         backup = Backup(id=backup_id, created_at=now.isoformat(timespec="microseconds"), reason=reason,
                         size=part.stat().st_size, sha256=_sha256(part), schema_version=version,
-                        digest=digest, counts=counts, media=media_files(ws, known), folder=folder)
+                        digest=digest, counts=counts, media=media_files(ws, known, _registered(ws)),
+                        folder=folder)
         manifest_part = folder / f".{backup_id}.{os.getpid()}.json.part"
         data = asdict(backup)
         data.pop("folder")
