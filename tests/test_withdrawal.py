@@ -147,6 +147,8 @@ def test_the_cli_says_what_happens_and_needs_yes(coded, capsys):
     assert cli.main(["-w", str(root), "participant", "withdraw", "P01", "--yes"]) == 0
     assert cli.main(["-w", str(root), "participant", "withdraw", "P01", "--yes"]) == 2
     assert "already been withdrawn" in capsys.readouterr().err
+    assert cli.main(["-w", str(root), "participant", "list"]) == 0
+    assert "P01 (withdrawn)" in capsys.readouterr().out
     assert cli.main(["-w", str(root), "audit", "list", "--format", "csv"]) == 0
     csv_text = capsys.readouterr().out
     assert "participant withdrawn,P01,removed" in csv_text

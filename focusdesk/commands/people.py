@@ -11,7 +11,7 @@ import argparse
 from focusdesk.commands._common import kv_pairs, print_table
 from focusdesk.core.model import Facilitator, Participant, Session, SessionKind, Site
 from focusdesk.core.timefmt import format_ms
-from focusdesk.store import deletes, progress, sessions, study
+from focusdesk.store import deletes, progress, sessions, study, withdrawal
 from focusdesk.store.deletes import Impact
 
 KEEP = object()  # an option not given: the field keeps its value
@@ -175,7 +175,8 @@ def participant_add(args, ctx) -> int:
 def participant_list(args, ctx) -> int:
     db = ctx.open().db
     sites = {s.id: s.name for s in study.list_sites(db)}
-    print_table([[p.code, sites.get(p.site_id, ""), p.role, p.consent_date,
+    gone = withdrawal.withdrawn_codes(db)
+    print_table([[p.code + (" (withdrawn)" if p.id in gone else ""), sites.get(p.site_id, ""), p.role, p.consent_date,
                   ", ".join(f"{k}={v}" for k, v in p.attributes.items())]
                  for p in study.list_participants(db, site_id=_site_id(db, args.site))],
                 ["code", "site", "role", "consent", "attributes"])

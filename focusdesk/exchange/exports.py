@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import sqlite3
 from pathlib import Path
 
 from focusdesk.exchange import subtitles, text_formats
@@ -36,12 +38,21 @@ def export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str,
     """Write one session; returns warnings (empty when all went as asked). The audit log notes
     the format and the session, not the file's name (which may name a person)."""
     warnings = _export_session(ws, session_id, fmt, target, options, include_media)
-    audit.record(ws.db, audit.EXPORTED, _audit_detail(fmt, options), obj=f"session {session_id}")
+    _audit(ws, _audit_detail(fmt, options), f"session {session_id}")
     return warnings
 
 
 def _audit_detail(fmt: str, options: ExportOptions | None) -> str:
     return fmt + (", real names" if options is not None and options.names else "")
+
+
+def _audit(ws: Workspace, detail: str, obj: str) -> None:
+    """Note the export in the audit log; a study opened read-only cannot take the row, and the
+    file written is not withheld for that (the log file says so, without names)."""
+    try:
+        audit.record(ws.db, audit.EXPORTED, detail, obj=obj)
+    except sqlite3.OperationalError as exc:
+        logging.getLogger(__name__).warning("export not in the audit log: %s", type(exc).__name__)
 
 
 def _export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str,
@@ -72,7 +83,7 @@ def _export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str
 def export_study(ws: Workspace, fmt: str, target: Path | str, options: ExportOptions | None = None,
                  table: str = "codings", include_media: bool = True) -> list[str]:
     warnings = _export_study(ws, fmt, target, options, table, include_media)
-    audit.record(ws.db, audit.EXPORTED, _audit_detail(fmt, options), obj="study")
+    _audit(ws, _audit_detail(fmt, options), "study")
     return warnings
 
 

@@ -192,8 +192,15 @@ def _registered(ws: Workspace) -> dict[str, str]:
 
 def content_digest(conn: sqlite3.Connection) -> str:
     """A hash of the database's pages past the header (whose counters change on their own), so
-    an unchanged study is not backed up again."""
-    return hashlib.sha256(conn.serialize()[100:]).hexdigest()
+    an unchanged study is not backed up again. A connection without ``serialize`` (another
+    SQLite binding, such as SQLCipher's) hashes its SQL dump instead."""
+    serialize = getattr(conn, "serialize", None)
+    if serialize is not None:
+        return hashlib.sha256(serialize()[100:]).hexdigest()
+    h = hashlib.sha256()
+    for line in conn.iterdump():
+        h.update(line.encode("utf-8"))
+    return h.hexdigest()
 
 
 def _counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -293,7 +300,7 @@ def auto_backup(ws: Workspace, min_interval_s: float = MIN_INTERVAL_S, reason: s
             if age < min_interval_s or previous[0].digest == content_digest(ws.db.conn):
                 return None
         return create_backup(ws, reason)
-    except (OSError, sqlite3.Error) as exc:
+    except Exception as exc:  # noqa: BLE001 (any binding's errors: the study is used as it is)
         log.warning("rolling backup skipped: %s", type(exc).__name__)
         return None
 
