@@ -211,12 +211,19 @@ def _counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def _new_id(folder: Path, now: datetime) -> str:
+    """A name for the time, reserved (``.<id>.reserve``, made exclusively) so that two commands
+    backing up in the same second never write one name."""
     base = now.strftime(_TIME_FORMAT)
     candidate, n = base, 1
-    while (folder / f"{candidate}.json").exists() or (folder / f"{candidate}.sqlite").exists():
+    while True:
+        if not ((folder / f"{candidate}.json").exists() or (folder / f"{candidate}.sqlite").exists()):
+            try:
+                os.close(os.open(folder / f".{candidate}.reserve", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                return candidate
+            except FileExistsError:
+                pass
         n += 1
         candidate = f"{base}-{n}"
-    return candidate
 
 
 def sweep(folder: Path, now: float | None = None) -> list[Path]:
@@ -224,7 +231,7 @@ def sweep(folder: Path, now: float | None = None) -> list[Path]:
     they are old enough not to be another process's backup in progress."""
     now = now if now is not None else datetime.now(UTC).timestamp()
     removed = []
-    for path in list(folder.glob("*.part")) + list(folder.glob("*.sqlite")):
+    for path in [*folder.glob("*.part"), *folder.glob("*.sqlite"), *folder.glob("*.reserve")]:
         if path.suffix == ".sqlite" and path.with_suffix(".json").exists():
             continue
         try:
@@ -276,6 +283,8 @@ def create_backup(ws: Workspace, reason: str = "manual") -> Backup:
         part.unlink(missing_ok=True)
         (folder / f".{backup_id}.{os.getpid()}.json.part").unlink(missing_ok=True)
         raise
+    finally:
+        (folder / f".{backup_id}.reserve").unlink(missing_ok=True)
     prune(ws)
     return backup
 
@@ -321,12 +330,13 @@ def _to_keep(backups: list[Backup], now: datetime) -> set[str]:
         if bucket not in buckets:
             buckets.add(bucket)
             keep.add(b.id)
-    total = 0
-    for n, b in enumerate(backups):
+    total = kept = 0
+    for b in backups:
         if b.id not in keep:
             continue
         total += b.size
-        if total > MAX_TOTAL_BYTES and n >= 3:
+        kept += 1
+        if total > MAX_TOTAL_BYTES and kept > 3:
             keep.discard(b.id)
     return keep
 

@@ -25,6 +25,7 @@ from focusdesk.core.changes import Change, Entity
 from focusdesk.exchange.safe_write import write_text
 from focusdesk.store import audit, backups
 from focusdesk.ui.errors import guarded
+from focusdesk.ui.interfaces import ClosableView
 
 
 def install(window) -> None:
@@ -132,7 +133,7 @@ class BackupsDialog(QDialog):
             self, "Restore backup",
             f"Bring the study back to how it was at {when}? Everything changed since is set aside: "
             "the study as it is now is backed up first, so you can restore that again.")
-        if answer != QMessageBox.StandardButton.Yes:
+        if answer != QMessageBox.StandardButton.Yes or not close_views(self.window):
             return False
         done = backups.restore_backup(self.window.workspace, b.id)
         reopen(self.window)
@@ -141,12 +142,20 @@ class BackupsDialog(QDialog):
         return True
 
 
-def reopen(window) -> None:
-    """After a restore every open view may show rows that are gone: close them, re-read the rest."""
-    while window.tabs.count() > 1:
-        widget = window.tabs.widget(1)
-        window.tabs.removeTab(1)
+def close_views(window) -> bool:
+    """Close every tab but the Study tab (they show rows a restore replaces); False when one
+    refuses (a recording running, typing not yet saved), and then nothing is restored."""
+    for i in reversed(range(1, window.tabs.count())):
+        widget = window.tabs.widget(i)
+        if isinstance(widget, ClosableView) and not widget.can_close():
+            return False
+        window.tabs.removeTab(i)
         widget.deleteLater()
+    return True
+
+
+def reopen(window) -> None:
+    """After a restore every view re-reads the study."""
     window.set_current_session(None)
     for entity in Entity:
         window.changes.notify(Change(entity))
