@@ -56,6 +56,7 @@ def test_the_withdraw_dialog_withdraws(window, qtbot):
     view = open_people(window)
     p01 = study.participant_by_code(window.workspace.db, "P01")
     view.participants.select(p01.id)
+    assert view.withdraw_button.isEnabled()
     seen = []
 
     def answer():
@@ -76,6 +77,8 @@ def test_the_withdraw_dialog_withdraws(window, qtbot):
     assert withdrawal.is_withdrawn(db, p01.id)
     assert db.execute("SELECT COUNT(*) FROM segments WHERE text LIKE '%overwhelming%'").fetchone()[0] == 0
     qtbot.waitUntil(lambda: view.participants.table.item(0, 0).text() == "P01 (withdrawn)")
+    view.participants.select(p01.id)
+    assert not view.withdraw_button.isEnabled()  # once is enough
 
 
 def test_the_audit_log_view_exports_csv(window, qtbot, tmp_path):

@@ -83,10 +83,10 @@ class Backup:
 
     def holds(self) -> str:
         c = self.counts
-        parts = [f"{c.get('sessions', 0)} sessions", f"{c.get('participants', 0)} participants",
-                 f"{c.get('segments', 0)} turns", f"{c.get('codings', 0)} codings",
-                 f"{len(self.media)} media files"]
-        return ", ".join(parts)
+        counts = [(c.get("sessions", 0), "session"), (c.get("participants", 0), "participant"),
+                  (c.get("segments", 0), "turn"), (c.get("codings", 0), "coding"),
+                  (len(self.media), "media file")]
+        return ", ".join(f"{n} {one if n == 1 else one + 's'}" for n, one in counts)
 
 
 def backup_dir(ws: Workspace) -> Path:

@@ -55,18 +55,27 @@ class WithdrawalImpact:
     def text(self, keep_anonymised: bool) -> str:
         lines = [f"Withdraw participant {self.code}?"]
         if keep_anonymised:
-            lines.append(f"Their {self.turns} turns and {self.codings} coded passages stay, with no "
-                         f"code or name: their {self.voices} voices become 'Anonymous'.")
+            lines.append(f"Their {_n(self.turns, 'turn')} and {_n(self.codings, 'coded passage')} stay, "
+                         f"with no code or name: their {_n(self.voices, 'voice')} become 'Anonymous'.")
         else:
-            lines.append(f"Their {self.turns} turns (in {self.sessions} sessions) become "
+            lines.append(f"Their {_n(self.turns, 'turn')} (in {_n(self.sessions, 'session')}) become "
                          f"'{WITHDRAWN_TEXT}' in the study and in every export, and the "
-                         f"{self.codings} codings on them are deleted.")
-        lines.append(f"Deleted: their name, role, notes and attributes, {self.voice_prints} enrolled "
-                     f"voices, {self.taps} seat taps and {self.summaries} framework summaries; "
-                     f"{self.memos} memos about them stay, no longer linked to them.")
-        lines.append(f"The {self.backups} backups (which still hold their words) are replaced by a "
-                     "new one. Their voice is silenced in exported audio. This cannot be undone.")
+                         f"{_n(self.codings, 'coding')} on them are deleted.")
+        gone = ["their name, role, notes and attributes"]
+        gone += [_n(n, one) for n, one in ((self.voice_prints, "enrolled voice"), (self.taps, "seat tap"),
+                                           (self.summaries, "framework summary")) if n]
+        lines.append("Deleted: " + ", ".join(gone) + "." + (
+            f" {_n(self.memos, 'memo')} about them stay, no longer linked to them." if self.memos else ""))
+        if self.backups:
+            lines.append(f"The backups made until now ({self.backups}) hold their words: they are "
+                         "replaced by a new one.")
+        lines.append("Their voice is silenced in exported audio. This cannot be undone.")
         return "\n\n".join(lines)
+
+
+def _n(n: int, one: str) -> str:
+    many = one[:-1] + "ies" if one.endswith("y") else one + "s"
+    return f"{n} {one if n == 1 else many}"
 
 
 def _one(db: sqlite_utils.Database, sql: str, params: list) -> int:

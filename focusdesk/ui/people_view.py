@@ -143,6 +143,7 @@ class PeopleView(QWidget):
         self.withdraw_button = QPushButton("Withdraw…")
         self.withdraw_button.clicked.connect(guarded(lambda *_: self._withdraw(), window))
         self.participants.buttons.addWidget(self.withdraw_button)
+        self.participants.table.itemSelectionChanged.connect(self._enable_withdraw)
         self.participants.top.addWidget(QLabel("Site:"))
         self.participants.top.addWidget(self.site_filter)
         self.participants.top.addStretch(1)
@@ -165,6 +166,11 @@ class PeopleView(QWidget):
         layout.addWidget(self.tabs)
         window.changes.changed.connect(self._on_changes)
         self.reload()
+
+    def _enable_withdraw(self) -> None:
+        pid = self.participants.current_id()
+        self.withdraw_button.setEnabled(
+            pid is not None and not withdrawal.is_withdrawn(self.window.workspace.db, pid))
 
     def _withdraw(self) -> bool:
         from focusdesk.ui.withdraw_dialog import withdraw_participant
@@ -194,6 +200,7 @@ class PeopleView(QWidget):
         self.site_filter.blockSignals(False)
         for name in self.TABS:
             self.table(name).reload()
+        self._enable_withdraw()
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.touches(*WATCHED):
