@@ -17,7 +17,7 @@ from exchange_data import fill_session
 
 from focusdesk import cli
 from focusdesk.audio.media import import_audio_file
-from focusdesk.core.model import Participant
+from focusdesk.core.model import Participant, Segment
 from focusdesk.store import audit, backups, open_workspace, transcripts
 from focusdesk.store import study as study_store
 from focusdesk.store.check import check_study
@@ -235,3 +235,70 @@ def test_the_backup_manifest_records_media_checksums(seeded):
     assert media[rec.path].sha256 == sha256_file(ws.resolve(rec.path)) == rec.sha256
     assert media[rec.path].size == ws.resolve(rec.path).stat().st_size
     assert (b.path.stat().st_mode & 0o077) == 0  # participant data: the owner's only
+
+
+_RESTORER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    from focusdesk.store import backups, open_workspace
+    ws = open_workspace({study!r}, create=False, exclusive=True)
+    print("ready", flush=True)
+    backups.restore_backup(ws, {backup!r})
+    print("done", flush=True)
+""")
+
+
+def test_a_killed_restore_leaves_the_old_or_the_new_study(seeded):
+    """kill -9 at moments spread over a restore of a few megabytes: the study opens, is sound,
+    and is wholly the state before or wholly the backup's, never a mix."""
+    import time
+
+    from focusdesk.core.model import Study
+
+    ws = seeded
+    sid = ws.db.execute("SELECT MIN(id) FROM sessions").fetchone()[0]
+    transcripts.add_segments(ws.db, [Segment(session_id=sid, start_ms=i * 10, end_ms=i * 10 + 5,
+                                             text=f"backup state turn {i} " + "x" * 400) for i in range(8000)])
+    study_store.save_study(ws.db, Study(title="Backup state"))
+    b = backups.create_backup(ws)
+    ws.db.execute("DELETE FROM segments WHERE id % 2 = 0")
+    study_store.save_study(ws.db, Study(title="Current state"))
+    expected = {"Backup state": 8000, "Current state": 4000}
+    root = ws.root
+    ws.close()
+    code = _RESTORER.format(root=str(ROOT), study=str(root), backup=b.id)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ready"
+    started = time.monotonic()
+    assert child.stdout.readline().strip() == "done"
+    took = time.monotonic() - started  # the restore alone: the safety backup, then the copy
+    child.wait(timeout=60)
+    with open_workspace(root, create=False) as again:  # put it back to "current" for the kills
+        assert again.db.execute("SELECT title FROM study").fetchone()[0] == "Backup state"
+        safety = backups.list_backups(again)[0]
+        assert safety.reason == f"before restoring {b.id}"
+        backups.restore_backup(again, safety.id)
+        assert again.db.execute("SELECT title FROM study").fetchone()[0] == "Current state"
+    seen = set()
+    for fraction in (0.3, 0.5, 0.7, 0.85, 0.95):
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(took * fraction)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        with open_workspace(root, create=False) as after:
+            assert after.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            title = after.db.execute("SELECT title FROM study").fetchone()[0]
+            count = after.db.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
+            assert expected[title] == count
+            seen.add(title)
+            print(f"killed at {fraction:.0%} of {took:.2f} s: {title}")
+            if title == "Backup state":  # it finished before the kill: start again from "current"
+                backups.restore_backup(after, next(x for x in backups.list_backups(after)
+                                                   if x.reason == f"before restoring {b.id}").id)
+    assert "Current state" in seen
