@@ -87,6 +87,20 @@ def test_rolling_backup_only_when_the_study_changed(coded):
     assert backups.auto_backup(ws, min_interval_s=0) is not None
 
 
+def test_the_windows_timer_reads_the_database_only_after_a_write(coded):
+    ws, _ = coded
+    timer = backups.RollingBackup(period_s=0)
+    assert timer.tick(ws) is not None
+    assert timer.tick(ws) is None  # no write since: not even compared
+    ws.db.execute("UPDATE segments SET text = 'edited' WHERE id = (SELECT MIN(id) FROM segments)")
+    assert timer.tick(ws) is not None
+    early = backups.RollingBackup(period_s=3600)
+    ws.db.execute("UPDATE segments SET text = 'edited again' WHERE id = (SELECT MIN(id) FROM segments)")
+    assert early.tick(ws) is None  # too soon after the last backup ...
+    early.period_s = 0
+    assert early.tick(ws) is not None  # ... so the change is still pending at the next tick
+
+
 def test_rotation_keeps_a_bounded_number(coded, monkeypatch):
     ws, _ = coded
     for _ in range(15):

@@ -11,6 +11,7 @@ import csv
 import getpass
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlite_utils
 
@@ -63,6 +64,10 @@ def entries(db: sqlite_utils.Database, since: str | None = None) -> list[AuditEn
     sql = "SELECT id, at, actor, action, object, detail FROM audit_log"
     params: list[str] = []
     if since:
+        try:
+            datetime.fromisoformat(since)
+        except ValueError:
+            raise ValueError(f"--since expects a date such as 2026-03-01, not {since!r}.") from None
         sql += " WHERE at >= ?"
         params.append(since)
     return [AuditEntry(*row) for row in db.execute(sql + " ORDER BY id", params)]

@@ -300,18 +300,49 @@ def auto_backup(ws: Workspace, min_interval_s: float = MIN_INTERVAL_S, reason: s
     study holds something, the newest backup is at least ``min_interval_s`` old, and the data
     changed since it. Never fails the caller: a study that cannot be backed up now (a read-only
     folder, a full disk) is logged and used as it is."""
+    return _rolling(ws, min_interval_s, reason)[1]
+
+
+def _rolling(ws: Workspace, min_interval_s: float, reason: str) -> tuple[str, Backup | None]:
+    """(why, the backup made): why is "made", "empty", "recent", "unchanged" or "failed"."""
     try:
         if not _has_data(ws):
-            return None
+            return "empty", None
         previous = list_backups(ws)
         if previous:
             age = (datetime.now(UTC) - previous[0].when).total_seconds()
-            if age < min_interval_s or previous[0].digest == content_digest(ws.db.conn):
-                return None
-        return create_backup(ws, reason)
+            if age < min_interval_s:
+                return "recent", None
+            if previous[0].digest == content_digest(ws.db.conn):
+                return "unchanged", None
+        return "made", create_backup(ws, reason)
     except Exception as exc:  # noqa: BLE001 (any binding's errors: the study is used as it is)
         log.warning("rolling backup skipped: %s", type(exc).__name__)
-        return None
+        return "failed", None
+
+
+class RollingBackup:
+    """The window's timer calls this: it asks SQLite whether anything was written since the last
+    tick (this connection's change count, and ``data_version`` for other connections) before it
+    reads the whole database to compare it with the newest backup."""
+
+    def __init__(self, period_s: float = PERIOD_S):
+        self.period_s = period_s
+        self._seen: tuple | None = None
+
+    def tick(self, ws: Workspace) -> Backup | None:
+        conn = ws.db.conn
+        try:
+            seen = (id(conn), conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0])
+        except Exception:  # noqa: BLE001 (a closed or broken connection: nothing to back up now)
+            return None
+        if seen == self._seen:
+            return None
+        # a little under the period, so a timer that fires early still finds the last one due
+        why, made = _rolling(ws, self.period_s * 0.9, "rolling")
+        if why in ("made", "empty", "unchanged"):  # settled; "recent" and "failed" try again
+            self._seen = seen
+        return made
 
 
 # --- keeping a bounded number ----------------------------------------------------------------

@@ -32,9 +32,10 @@ def install(window) -> None:
     window.menu("Study").addSeparator()
     window.add_action("Study", "&Backups…", lambda: open_backups(window))
     window.add_action("Study", "Audit &log…", lambda: open_audit(window))
+    rolling = backups.RollingBackup()
     timer = QTimer(window)
     timer.setInterval(backups.PERIOD_S * 1000)
-    timer.timeout.connect(lambda: backups.auto_backup(window.workspace, backups.PERIOD_S))
+    timer.timeout.connect(lambda: rolling.tick(window.workspace))
     timer.start()
     window.backup_timer = timer
     QTimer.singleShot(0, lambda: backups.auto_backup(window.workspace))  # the study just opened
