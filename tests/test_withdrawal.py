@@ -152,6 +152,8 @@ def test_the_cli_says_what_happens_and_needs_yes(coded, capsys):
     assert cli.main(["-w", str(root), "audit", "list", "--format", "csv"]) == 0
     csv_text = capsys.readouterr().out
     assert "participant withdrawn,P01,removed" in csv_text
+    assert cli.main(["-w", str(root), "audit", "list", "--since", "yesterday"]) == 2
+    assert "--since expects a date" in capsys.readouterr().err
 
 
 def test_audit_rows_cannot_be_changed_or_deleted(coded):
