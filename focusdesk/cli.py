@@ -29,6 +29,9 @@ class Context:
     def open(self, create: bool = True) -> Workspace:
         if self._ws is None:
             self._ws = open_workspace(self.workspace_path, create=create)
+            from focusdesk.store.backups import auto_backup
+
+            auto_backup(self._ws)  # the rolling backup: at open, when the study changed
         return self._ws
 
     def close(self) -> None:

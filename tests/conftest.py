@@ -86,7 +86,7 @@ def small_disk(folder: Path, size: str) -> Iterator[Path]:
 
 def fill_disk(filler: Path) -> None:
     """Write ``filler`` until the disk holding it has no byte left."""
-    with open(filler, "wb") as fh:
+    with open(filler, "wb", buffering=0) as fh:  # unbuffered: closing has nothing left to flush
         try:
             while True:
                 fh.write(b"\0" * 65536)

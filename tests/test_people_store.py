@@ -63,12 +63,18 @@ def test_facilitators_get_codes_and_codes_are_unique_across_people(workspace):
 
 
 def test_migration_13_numbers_existing_facilitators(tmp_path):
-    ws = open_workspace(tmp_path / "old")
-    ws.db.execute("DROP INDEX facilitators_code")
-    ws.db.execute("ALTER TABLE facilitators DROP COLUMN code")
-    ws.db.execute("INSERT INTO facilitators (name) VALUES ('Zed'), ('Amy')")
-    ws.db.execute("PRAGMA user_version = 12")
-    ws.close()
+    from focusdesk.store.schema import MIGRATIONS
+    from focusdesk.store.workspace import DB_NAME, _statements
+
+    (tmp_path / "old").mkdir()
+    conn = sqlite3.connect(tmp_path / "old" / DB_NAME)  # a study as v12 left it (later migrations too)
+    for number in sorted(n for n in MIGRATIONS if n <= 12):
+        for statement in _statements(MIGRATIONS[number]):
+            conn.execute(statement)
+    conn.execute("INSERT INTO facilitators (name) VALUES ('Zed'), ('Amy')")
+    conn.execute("PRAGMA user_version = 12")
+    conn.commit()
+    conn.close()
     ws = open_workspace(tmp_path / "old")
     assert [(f.name, f.code) for f in study.list_facilitators(ws.db)] == [("Zed", "F1"), ("Amy", "F2")]
     with pytest.raises(sqlite3.IntegrityError):  # the index keeps codes unique whatever the caller

@@ -9,7 +9,7 @@ transcription works at), decoded and encoded block by block so memory stays flat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +21,15 @@ _SILENCE_BLOCK = SAMPLE_RATE * 30
 
 
 def join_recordings(parts: list[tuple[Path, int]], target: Path,
-                    on_progress: Callable[[float], None] | None = None) -> float:
+                    on_progress: Callable[[float], None] | None = None,
+                    silence: Sequence[tuple[int, int]] = ()) -> float:
     """Write ``parts`` (file, offset on the session timeline in ms) into ``target`` (.m4a).
 
-    Where parts overlap, the later one starts where the earlier one ended. Returns the seconds
-    written. Unreadable parts raise :class:`~focusdesk.audio.decode.AudioFileError`.
+    Where parts overlap, the later one starts where the earlier one ended. ``silence`` (ms spans
+    on the session timeline: a withdrawn participant's voice) is written as silence. Returns the
+    seconds written. Unreadable parts raise :class:`~focusdesk.audio.decode.AudioFileError`.
     """
+    quiet = [(a * SAMPLE_RATE // 1000, -(-b * SAMPLE_RATE // 1000)) for a, b in silence]
     import av
 
     ordered = sorted(parts, key=lambda p: p[1])
@@ -39,6 +42,8 @@ def join_recordings(parts: list[tuple[Path, int]], target: Path,
 
         def write(samples: np.ndarray) -> None:
             nonlocal written
+            if quiet:
+                samples = silenced(samples, written, quiet)
             frame = av.AudioFrame.from_ndarray(
                 np.ascontiguousarray(samples, dtype=np.float32).reshape(1, -1), format="flt",
                 layout="mono")
@@ -62,3 +67,16 @@ def join_recordings(parts: list[tuple[Path, int]], target: Path,
     finally:
         out.close()
     return written / SAMPLE_RATE
+
+
+def silenced(samples: np.ndarray, first: int, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """``samples`` (starting at sample ``first``) with the sample ``spans`` set to zero."""
+    end = first + len(samples)
+    out = samples
+    for a, b in spans:
+        lo, hi = max(a, first), min(b, end)
+        if lo < hi:
+            if out is samples:
+                out = np.array(samples, dtype=np.float32, copy=True)
+            out[lo - first:hi - first] = 0.0
+    return out

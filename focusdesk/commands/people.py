@@ -11,7 +11,7 @@ import argparse
 from focusdesk.commands._common import kv_pairs, print_table
 from focusdesk.core.model import Facilitator, Participant, Session, SessionKind, Site
 from focusdesk.core.timefmt import format_ms
-from focusdesk.store import deletes, progress, sessions, study
+from focusdesk.store import deletes, progress, sessions, study, withdrawal
 from focusdesk.store.deletes import Impact
 
 KEEP = object()  # an option not given: the field keeps its value
@@ -69,6 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="set a case attribute (repeat; an empty value removes it)")
     edit.set_defaults(func=participant_edit)
     _delete_parser(s, "participant", participant_delete, "code")
+    from focusdesk.commands.withdraw import add_withdraw_parser
+
+    add_withdraw_parser(s)
 
     p = sub.add_parser("facilitator", help="manage facilitators")
     s = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -172,7 +175,8 @@ def participant_add(args, ctx) -> int:
 def participant_list(args, ctx) -> int:
     db = ctx.open().db
     sites = {s.id: s.name for s in study.list_sites(db)}
-    print_table([[p.code, sites.get(p.site_id, ""), p.role, p.consent_date,
+    gone = withdrawal.withdrawn_codes(db)
+    print_table([[p.code + (" (withdrawn)" if p.id in gone else ""), sites.get(p.site_id, ""), p.role, p.consent_date,
                   ", ".join(f"{k}={v}" for k, v in p.attributes.items())]
                  for p in study.list_participants(db, site_id=_site_id(db, args.site))],
                 ["code", "site", "role", "consent", "attributes"])

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import sqlite3
 from pathlib import Path
 
 from focusdesk.exchange import subtitles, text_formats
 from focusdesk.exchange.safe_write import write_text
 from focusdesk.exchange.session_data import ExportOptions, load_session
+from focusdesk.store import audit
 from focusdesk.store.workspace import Workspace
 
 SESSION_FORMATS = ("docx", "qdpx", "srt", "vtt", "txt", "md", "csv", "xlsx", "maxqda", "atlas", "rttm")
@@ -32,7 +35,28 @@ _TEXT = {"srt": subtitles.to_srt, "vtt": subtitles.to_vtt, "txt": text_formats.t
 
 def export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str,
                    options: ExportOptions | None = None, include_media: bool = True) -> list[str]:
-    """Write one session; returns warnings (empty when all went as asked)."""
+    """Write one session; returns warnings (empty when all went as asked). The audit log notes
+    the format and the session, not the file's name (which may name a person)."""
+    warnings = _export_session(ws, session_id, fmt, target, options, include_media)
+    _audit(ws, _audit_detail(fmt, options), f"session {session_id}")
+    return warnings
+
+
+def _audit_detail(fmt: str, options: ExportOptions | None) -> str:
+    return fmt + (", real names" if options is not None and options.names else "")
+
+
+def _audit(ws: Workspace, detail: str, obj: str) -> None:
+    """Note the export in the audit log; a study opened read-only cannot take the row, and the
+    file written is not withheld for that (the log file says so, without names)."""
+    try:
+        audit.record(ws.db, audit.EXPORTED, detail, obj=obj)
+    except sqlite3.OperationalError as exc:
+        logging.getLogger(__name__).warning("export not in the audit log: %s", type(exc).__name__)
+
+
+def _export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str,
+                    options: ExportOptions | None, include_media: bool) -> list[str]:
     from focusdesk.exchange import docx_export, refi_export, spreadsheets  # heavy: only when used
 
     options = options or ExportOptions()
@@ -58,6 +82,13 @@ def export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str,
 
 def export_study(ws: Workspace, fmt: str, target: Path | str, options: ExportOptions | None = None,
                  table: str = "codings", include_media: bool = True) -> list[str]:
+    warnings = _export_study(ws, fmt, target, options, table, include_media)
+    _audit(ws, _audit_detail(fmt, options), "study")
+    return warnings
+
+
+def _export_study(ws: Workspace, fmt: str, target: Path | str, options: ExportOptions | None,
+                  table: str, include_media: bool) -> list[str]:
     from focusdesk.exchange import refi_export, spreadsheets
 
     options = options or ExportOptions()

@@ -22,7 +22,7 @@ from focusdesk.exchange.refi_schema import (
 )
 from focusdesk.exchange.safe_write import write_bytes
 from focusdesk.exchange.safe_zip import UnsafeFileError, parse_xml
-from focusdesk.store import codes
+from focusdesk.store import audit, codes
 from focusdesk.store.codes import DEFAULT_COLOURS
 from focusdesk.store.tx import transaction
 
@@ -52,7 +52,9 @@ def codebook_xml(db: sqlite_utils.Database) -> bytes:
 
 
 def write_qdc(db: sqlite_utils.Database, target: Path | str) -> Path:
-    return write_bytes(target, codebook_xml(db))
+    path = write_bytes(target, codebook_xml(db))
+    audit.record(db, audit.EXPORTED, "qdc codebook", obj="coding frame")
+    return path
 
 
 def merge_codes(db: sqlite_utils.Database, codes_el: etree._Element, ns: str,

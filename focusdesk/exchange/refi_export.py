@@ -27,7 +27,7 @@ from focusdesk.core.timefmt import format_ms
 from focusdesk.exchange.refi_schema import PROJECT_NS, stable_guid
 from focusdesk.exchange.safe_write import atomic_path
 from focusdesk.exchange.session_data import ExportOptions, SessionData, load_session, ms_to_char
-from focusdesk.store import annotations, codes, sessions, transcripts
+from focusdesk.store import annotations, codes, sessions, transcripts, withdrawal
 from focusdesk.store import study as study_store
 from focusdesk.store.tx import now_iso
 from focusdesk.store.workspace import Workspace
@@ -157,6 +157,7 @@ class ProjectBuild:
     media: dict[str, Path]  # sources/<name> -> file on disk
     warnings: list[str]
     joins: dict[str, list[tuple[Path, int]]] = field(default_factory=dict)  # sources/<name> -> parts
+    silences: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # sources/<name> -> ms spans
 
 
 def build_project(ws: Workspace, session_ids: list[int] | None = None,
@@ -227,6 +228,7 @@ def build_project(ws: Workspace, session_ids: list[int] | None = None,
     files: dict[str, bytes] = {}
     media: dict[str, Path] = {}
     joins: dict[str, list[tuple[Path, int]]] = {}
+    silences: dict[str, list[tuple[int, int]]] = {}
     warnings: list[str] = []
     if chosen:
         sources = _sub(root, "Sources")
@@ -240,7 +242,11 @@ def build_project(ws: Workspace, session_ids: list[int] | None = None,
                     if rec not in present:
                         warnings.append(f"{s.name}: the recording {rec.path} is missing; "
                                         "exported without it.")
-                if len(present) == 1 and present[0].offset_ms == 0:
+                quiet = withdrawal.withdrawn_spans(db, s.id)  # a withdrawn participant's voice
+                if quiet:
+                    silences[f"sources/{g('session-audio', s.id)}.m4a"] = quiet
+                    warnings.append(f"{s.name}: a withdrawn participant's voice is silenced in its audio.")
+                if len(present) == 1 and present[0].offset_ms == 0 and not quiet:
                     file = ws.resolve(present[0].path)
                     name = f"{g('recording', present[0].id)}{file.suffix.lower()}"
                     media[f"sources/{name}"] = file
@@ -306,7 +312,8 @@ def build_project(ws: Workspace, session_ids: list[int] | None = None,
                 _sub(el, "MemberSource", targetGUID=g("session", s.id))
             for m in notes_in:
                 _sub(el, "MemberNote", targetGUID=g("memo", m.id))
-    return ProjectBuild(root=root, files=files, media=media, warnings=warnings, joins=joins)
+    return ProjectBuild(root=root, files=files, media=media, warnings=warnings, joins=joins,
+                        silences=silences)
 
 
 def project_xml(build: ProjectBuild) -> bytes:
@@ -325,7 +332,7 @@ def write_qdpx(ws: Workspace, target: Path | str, session_ids: list[int] | None 
                 zf.write(path, name, compress_type=zipfile.ZIP_STORED)
             for name, parts in build.joins.items():
                 joined = Path(work) / Path(name).name
-                join_recordings(parts, joined)
+                join_recordings(parts, joined, silence=build.silences.get(name, ()))
                 zf.write(joined, name, compress_type=zipfile.ZIP_STORED)
                 joined.unlink()
     return build

@@ -8,14 +8,14 @@ timings where they still match the text and interpolation where the text was cor
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlite_utils
 
 from focusdesk.core.model import Coding, GuideItem, Marker, Segment, Session
 from focusdesk.core.text import join_words
 from focusdesk.exchange.redact import Redactor, build_redactor
-from focusdesk.store import annotations, codes, diarization, guide, sessions, transcripts
+from focusdesk.store import annotations, codes, diarization, guide, sessions, transcripts, withdrawal
 from focusdesk.store import study as study_store
 
 
@@ -117,8 +117,12 @@ def load_session(db: sqlite_utils.Database, session_id: int,
     facs = {f.id: f for f in study_store.list_facilitators(db)}
     redactor = build_redactor(db, names=options.names, redact=options.redact)
 
+    gone = withdrawal.withdrawn_codes(db)
+
     def person(pid: int) -> str:
         p = people[pid]
+        if pid in gone:
+            return f"{p.code} {withdrawal.WITHDRAWN_TEXT}"
         return p.real_name if options.names and p.real_name else p.code
 
     code_rows = {c.id: c for c in codes.list_codes(db)}
@@ -140,6 +144,10 @@ def load_session(db: sqlite_utils.Database, session_id: int,
             for p in q.children:
                 items[p.key] = (p, 2)
     segs = transcripts.list_segments(db, session_id)
+    removed = withdrawal.removed_speakers(db, session_id)
+    if removed:  # the store says "[withdrawn]" already; this holds for turns assigned to them since
+        segs = [replace(s, text=withdrawal.WITHDRAWN_TEXT, words=[]) if s.speaker_id in removed else s
+                for s in segs]
     recs = transcripts.list_recordings(db, session_id)
     duration = max([r.offset_ms + r.duration_ms for r in recs] + [s.end_ms for s in segs] + [0])
     return SessionData(

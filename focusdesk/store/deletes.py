@@ -18,8 +18,8 @@ from pathlib import Path
 import sqlite_utils
 
 from focusdesk.core.timefmt import format_ms
+from focusdesk.store import audit, study
 from focusdesk.store import sessions as session_store
-from focusdesk.store import study
 from focusdesk.store.study import NotFound
 from focusdesk.store.tx import transaction
 from focusdesk.store.workspace import Workspace
@@ -124,7 +124,10 @@ def _delete_person(db: sqlite_utils.Database, kind: str, person_id: int) -> None
 def delete_participant(db: sqlite_utils.Database, participant_id: int) -> None:
     """Delete a participant: see :func:`participant_impact` for what goes and what stays."""
     participant_impact(db, participant_id)  # NotFound when already gone
-    _delete_person(db, "participant", participant_id)
+    code = study.get_participant(db, participant_id).code
+    with transaction(db):
+        _delete_person(db, "participant", participant_id)
+        audit.record(db, audit.PARTICIPANT_DELETED, obj=code)
 
 
 def delete_facilitator(db: sqlite_utils.Database, facilitator_id: int) -> None:
@@ -215,7 +218,9 @@ def delete_session(ws: Workspace, session_id: int) -> list[Path]:
     media = ws.media_root.resolve()
     if folder.parent != media:  # never reach outside sessions/<id>
         raise ValueError(f"Refusing to delete {folder}: it is not a session folder of this study.")
-    session_store.delete_session(ws.db, session_id)
+    with transaction(ws.db):
+        session_store.delete_session(ws.db, session_id)
+        audit.record(ws.db, audit.SESSION_DELETED, obj=f"session {session_id}")
     left: list[Path] = []
     if folder.is_dir():
         shutil.rmtree(folder, onerror=lambda _f, path, _e: left.append(Path(path)))

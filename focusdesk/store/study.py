@@ -29,12 +29,17 @@ def get_study(db: sqlite_utils.Database) -> Study | None:
 
 def save_study(db: sqlite_utils.Database, study: Study) -> Study:
     study.created_at = study.created_at or now_iso()
+    new = db.execute("SELECT COUNT(*) FROM study").fetchone()[0] == 0
     db.execute(
         "INSERT INTO study (id, title, description, settings, created_at) VALUES (1, ?, ?, ?, ?) "
         "ON CONFLICT(id) DO UPDATE SET title=excluded.title, description=excluded.description, "
         "settings=excluded.settings",
         [study.title, study.description, json.dumps(study.settings), study.created_at],
     )
+    if new:
+        from focusdesk.store import audit
+
+        audit.record(db, audit.STUDY_CREATED)
     return study
 
 

@@ -83,6 +83,12 @@ class Workspace:
         conn = _connect(self.db_path, timeout=30)
         return Workspace(root=self.root, db=sqlite_utils.Database(conn), exclusive=False)
 
+    def open_connection(self, path: Path | str, timeout: float = 30) -> sqlite3.Connection:
+        """Another database file of this study (a backup) opened as the study's own is: the
+        protection helper makes this keyed, so a protected study's backups are encrypted too.
+        Never open a backup with ``sqlite3.connect`` directly."""
+        return _connect(Path(path), timeout=timeout)
+
     @property
     def schema_version(self) -> int:
         return self.db.execute("PRAGMA user_version").fetchone()[0]

@@ -35,6 +35,7 @@ from focusdesk.ui import settings as prefs
 from focusdesk.ui.changes import ChangeHub
 from focusdesk.ui.errors import guarded, report_problem
 from focusdesk.ui.features import (
+    backups,
     coding,
     demo,
     diarization,
@@ -74,6 +75,7 @@ FEATURES: tuple[Callable[[MainWindow], None], ...] = (
     transcript_editor.install,  # edit the transcript
     coding.install,             # code, analyse
     export.install,             # export
+    backups.install,            # backups and the audit log (Study menu), the rolling backup's timer
     demo.install,               # a finished example study to look at first (Help menu)
 )
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from focusdesk.core.changes import Changes, Entity
-from focusdesk.store import sessions, study
+from focusdesk.store import sessions, study, withdrawal
 from focusdesk.ui import people_actions as pa
 from focusdesk.ui import study_actions as sa
 from focusdesk.ui.errors import guarded
@@ -72,7 +72,7 @@ class PeopleTable(QWidget):
         self.delete_button.clicked.connect(guarded(lambda *_: self.delete_row(self.table.currentRow()), window))
         self.table.itemSelectionChanged.connect(self._enable)
         self.top = QHBoxLayout()  # filters go here
-        buttons = QHBoxLayout()
+        buttons = self.buttons = QHBoxLayout()  # a table may add its own (Withdraw…)
         buttons.addWidget(self.add_button)
         buttons.addStretch(1)
         buttons.addWidget(self.edit_button)
@@ -140,6 +140,10 @@ class PeopleView(QWidget):
             "participant", ["Code", "Site", "Role", "Consent", "Attributes", "Sessions"], self._participant_rows,
             lambda: sa.add_participant(window, self.site_filter.currentData()),
             lambda i: pa.edit_participant(window, i), lambda i: pa.delete_participant(window, i)), window)
+        self.withdraw_button = QPushButton("Withdraw…")
+        self.withdraw_button.clicked.connect(guarded(lambda *_: self._withdraw(), window))
+        self.participants.buttons.addWidget(self.withdraw_button)
+        self.participants.table.itemSelectionChanged.connect(self._enable_withdraw)
         self.participants.top.addWidget(QLabel("Site:"))
         self.participants.top.addWidget(self.site_filter)
         self.participants.top.addStretch(1)
@@ -163,6 +167,17 @@ class PeopleView(QWidget):
         window.changes.changed.connect(self._on_changes)
         self.reload()
 
+    def _enable_withdraw(self) -> None:
+        pid = self.participants.current_id()
+        self.withdraw_button.setEnabled(
+            pid is not None and not withdrawal.is_withdrawn(self.window.workspace.db, pid))
+
+    def _withdraw(self) -> bool:
+        from focusdesk.ui.withdraw_dialog import withdraw_participant
+
+        pid = self.participants.current_id()
+        return pid is not None and withdraw_participant(self.window, pid)
+
     def table(self, name: str) -> PeopleTable:
         return {"participants": self.participants, "facilitators": self.facilitators,
                 "sites": self.sites, "sessions": self.sessions}[name]
@@ -185,6 +200,7 @@ class PeopleView(QWidget):
         self.site_filter.blockSignals(False)
         for name in self.TABS:
             self.table(name).reload()
+        self._enable_withdraw()
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.touches(*WATCHED):
@@ -200,9 +216,11 @@ class PeopleView(QWidget):
     def _participant_rows(self) -> list[tuple[int, list[str]]]:
         db, sites, all_sessions = self._maps()
         out = []
+        gone = withdrawal.withdrawn_codes(db)
         for p in study.list_participants(db, site_id=self.site_filter.currentData()):
             n = sum(p.id in s.participant_ids for s in all_sessions)
-            out.append((p.id, [p.code, sites.get(p.site_id, ""), p.role, p.consent_date,
+            code = f"{p.code} (withdrawn)" if p.id in gone else p.code
+            out.append((p.id, [code, sites.get(p.site_id, ""), p.role, p.consent_date,
                                ", ".join(f"{k}={v}" for k, v in p.attributes.items()), str(n)]))
         return out
 

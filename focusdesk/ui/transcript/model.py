@@ -17,7 +17,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 from focusdesk.core.model import Coding, GuideItem, Marker, Segment
 from focusdesk.core.speech_cover import Stretch
 from focusdesk.core.timefmt import format_ms
-from focusdesk.store import annotations, codes, diarization, guide, speech_regions, transcripts
+from focusdesk.store import annotations, codes, diarization, guide, speech_regions, transcripts, withdrawal
 from focusdesk.transcribe.types import LOW_CONFIDENCE
 
 WordPos = tuple[int, int]  # (segment order, word index)
@@ -56,6 +56,7 @@ class TranscriptModel(QAbstractListModel):
         self.seg_row: list[int] = []  # segment order -> row
         self.seg_order: dict[int, int] = {}  # segment id -> order
         self.names: dict[int, str] = {}
+        self.withdrawn: set[int] = set()  # voices of withdrawn participants: their turns are read-only
         self.speaker_order: list[int] = []
         self.overlaps: dict[int, list[int]] = {}  # segment id -> speakers talking at the same time
         self.markers: list[Marker] = []
@@ -88,8 +89,9 @@ class TranscriptModel(QAbstractListModel):
 
     def flags(self, index):
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.isValid() and self.rows[index.row()].kind == "segment":
-            base |= Qt.ItemFlag.ItemIsEditable
+        row = self.rows[index.row()] if index.isValid() else None
+        if row is not None and row.kind == "segment" and self.segments[row.seg].speaker_id not in self.withdrawn:
+            base |= Qt.ItemFlag.ItemIsEditable  # a withdrawn participant's turns are read-only
         return base
 
     # --- loading ---------------------------------------------------------------------------
@@ -162,6 +164,7 @@ class TranscriptModel(QAbstractListModel):
 
     def _load_names_and_codings(self) -> None:
         self.names = transcripts.speaker_names(self.db, self.session_id)
+        self.withdrawn = withdrawal.removed_speakers(self.db, self.session_id)
         self.speaker_order = [sp.id for sp in transcripts.list_speakers(self.db, self.session_id)]
         self.overlaps = diarization.segment_overlaps(self.db, self.session_id)
         self.reload_codings()
