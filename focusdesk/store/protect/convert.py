@@ -41,7 +41,7 @@ def _step() -> None:
     global _steps
     _steps += 1
     if os.environ.get("FOCUSDESK_CONVERT_KILL_AT") == str(_steps):
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -128,8 +128,8 @@ class SealedWriter:
         if len(data) != self.lengths[index]:
             raise ValueError("a rewritten record must keep its length")
         record = self._record(index, data, 0)
-        if hasattr(os, "pwrite"):
-            os.pwrite(self._fd, record, self.offsets[index])
+        if _OS_PWRITE is not None:
+            _OS_PWRITE(self._fd, record, self.offsets[index])
         else:  # pragma: no cover - Windows
             os.lseek(self._fd, self.offsets[index], os.SEEK_SET)
             _write_all(self._fd, record)
@@ -215,9 +215,13 @@ class _Index:
         self.complete = bool(self.flags) and bool(self.flags[-1] & FINAL)
 
 
+_OS_PREAD = getattr(os, "pread", None)  # POSIX only
+_OS_PWRITE = getattr(os, "pwrite", None)
+
+
 def _pread(fd: int, n: int, offset: int) -> bytes:
-    if hasattr(os, "pread"):
-        return os.pread(fd, n, offset)
+    if _OS_PREAD is not None:
+        return _OS_PREAD(fd, n, offset)
     os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover - Windows
     return os.read(fd, n)
 
