@@ -222,3 +222,21 @@ def test_sealed_files_seek_anywhere_and_show_damage_and_truncation(tmp_path):
     (tmp_path / "other").write_bytes(bytes(other))
     with SealedReader(tmp_path / "other") as fh, pytest.raises(SealedFileError):
         fh.read(10)
+
+
+def test_a_job_child_reads_sealed_media_and_seals_the_waveform_cache(tmp_path):
+    """A job's child process gets the unlocked key through its params (no file): the waveform
+    job decodes a sealed recording and writes its cache sealed too."""
+    from focusdesk.audio.peaks import cache_path, cached_peaks, compute_peaks
+    from focusdesk.jobs.runner import run_job
+
+    root, _, _ = _protected(tmp_path)
+    with open_workspace(root, passphrase="first passphrase") as ws:
+        media = ws.resolve(transcripts.list_recordings(ws.db, 1)[0].path)
+        messages = []
+        run_job("focusdesk.audio.peaks:peaks_job", {"paths": [str(media)]}, messages.append)
+        assert [m["type"] for m in messages] == ["started", "peaks"], messages
+        cache = cache_path(media)
+        assert cache.read_bytes()[:8] == MAGIC
+        assert np.array_equal(cached_peaks(media), compute_peaks(AUDIO / "stereo-2spk.wav"))
+    assert cached_peaks(media) is None  # closed: the key is forgotten, the cache unreadable

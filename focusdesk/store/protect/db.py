@@ -31,6 +31,13 @@ def connect(path: Path | str, key: StudyKey | None, *, timeout: float = 5.0,
     return conn
 
 
+def sqlite_errors() -> tuple[type[Exception], ...]:
+    """Any error of SQLite or SQLCipher (whose classes are not SQLite's)."""
+    import sqlcipher3
+
+    return (sqlite3.Error, sqlcipher3.Error)
+
+
 def database_errors() -> tuple[type[Exception], ...]:
     """SQLite's and SQLCipher's DatabaseError (two unrelated classes)."""
     import sqlcipher3
