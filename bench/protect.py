@@ -6,11 +6,15 @@ Run: ``flock /tmp/focusdesk-bench.lock .venv/bin/python bench/protect.py`` (figu
 - opening a 2-hour session in the transcript editor (1,800 turns, 20,000 words: bench/editor.py's
   study), median of ``--repeat`` openings;
 - a transcription of a short real clip (jfk.flac, 11 s, bundled tiny.en, the real job in its
-  child process), best of ``--runs``;
+  child process);
 - a DOCX export of the 2-hour session, median;
-- seeking in playback: decoding half a second at ``--seeks`` random offsets of a 10-minute
-  48 kHz WAV (through the decrypting reader in the protected study), total;
+- seeking in playback: decoding half a second at a random offset of a 10-minute 48 kHz WAV
+  (through the decrypting reader in the protected study), ``--seeks`` offsets;
 - and, for scale, opening the study (the protected one runs scrypt once) and converting it.
+
+Each measure runs in pairs, plain and protected one right after the other (the order
+alternating), and the median of each side counts: on a shared machine, load from elsewhere
+would otherwise land on one side only.
 """
 
 from __future__ import annotations
@@ -100,26 +104,27 @@ def bench_export(ws, session_id: int, out: Path, repeat: int) -> float:
     return statistics.median(times)
 
 
-def bench_seek(ws, session_id: int, seeks: int) -> float:
+def bench_seek(ws, session_id: int, n: int) -> float:
+    """Decode 0.5 s at the ``n``th random offset (the same offsets on both sides)."""
     from focusdesk.audio.decode import stream_audio
     from focusdesk.store import transcripts
 
     (rec,) = transcripts.list_recordings(ws.db, session_id)
     path = ws.resolve(rec.path)
-    rng = random.Random(11)
-    offsets = [rng.uniform(0, rec.duration_ms / 1000 - 1) for _ in range(seeks)]
+    start = random.Random(n).uniform(0, rec.duration_ms / 1000 - 1)
     t0 = time.perf_counter()
-    for start in offsets:
-        block = next(stream_audio(path, start_s=start, block_s=0.5))
-        assert len(block) == 8000
-    return time.perf_counter() - t0
+    block = next(stream_audio(path, start_s=start, block_s=0.5))
+    took = time.perf_counter() - t0
+    assert len(block) == 8000
+    return took
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="editor openings and exports each")
-    parser.add_argument("--runs", type=int, default=2, help="transcriptions each")
-    parser.add_argument("--seeks", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=9, help="editor openings and exports, each")
+    parser.add_argument("--runs", type=int, default=4, help="transcriptions, each")
+    parser.add_argument("--seeks", type=int, default=80, help="random seeks, each")
+    parser.add_argument("--rounds", type=int, default=3, help="study openings, each")
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the seek file")
     args = parser.parse_args(argv)
 
@@ -143,34 +148,38 @@ def main(argv: list[str] | None = None) -> int:
         size = sum(p.stat().st_size for p in protected.rglob("*") if p.is_file())
         print(f"protect_study: {convert_s:.2f} s for {size / 1e6:.0f} MB")
 
-        rows: list[tuple[str, float, float]] = []
         out = base / "out"
         out.mkdir()
-        results: dict[bool, dict[str, float]] = {False: {}, True: {}}
-        for is_protected in (False, True, False, True):  # interleaved: drift hits both alike
-            root = protected if is_protected else plain
-            t0 = time.perf_counter()
-            ws = _open(root, is_protected)
-            opened = time.perf_counter() - t0
-            try:
-                r = results[is_protected]
-                r["open study"] = min(r.get("open study", 1e9), opened)
-                editor = statistics.median(bench_open(app, ws, big, args.repeat)["editor"])
-                r["editor: open 2-hour session"] = min(r.get("editor: open 2-hour session", 1e9),
-                                                       editor)
-                r["DOCX export, 2-hour session"] = min(r.get("DOCX export, 2-hour session", 1e9),
-                                                       bench_export(ws, big, out, args.repeat))
-                r[f"seek: {args.seeks} random 0.5 s decodes"] = min(
-                    r.get(f"seek: {args.seeks} random 0.5 s decodes", 1e9),
-                    bench_seek(ws, seek_id, args.seeks))
-                for _ in range(max(1, args.runs // 2)):
-                    r["transcription, 11 s clip"] = min(r.get("transcription, 11 s clip", 1e9),
-                                                        bench_transcribe(ws, clip_id))
-            finally:
-                ws.close()
-        for name in results[False]:
-            rows.append((name, results[False][name], results[True][name]))
-        print(f"\n{'path':40} {'plain':>9} {'protected':>10} {'ratio':>7}  target < 1.15")
+        opened = {False: [], True: []}
+        for _ in range(args.rounds):
+            for is_protected in (False, True):
+                t0 = time.perf_counter()
+                _open(plain if not is_protected else protected, is_protected).close()
+                opened[is_protected].append(time.perf_counter() - t0)
+        ws = {False: _open(plain, False)}
+        ws[True] = _open(protected, True)  # after: _open forgets the keys unlocked before it
+        measures = {  # name: (one measurement, how many pairs)
+            "editor: open 2-hour session": (
+                lambda w, n: bench_open(app, w, big, 1)["editor"][0], args.repeat),
+            "DOCX export, 2-hour session": (lambda w, n: bench_export(w, big, out, 1), args.repeat),
+            "seek: a random 0.5 s decode": (lambda w, n: bench_seek(w, seek_id, n), args.seeks),
+            "transcription, 11 s clip": (lambda w, n: bench_transcribe(w, clip_id), args.runs),
+        }
+        rows = [("open study", statistics.median(opened[False]),
+                 statistics.median(opened[True]))]
+        try:
+            for name, (measure, pairs) in measures.items():
+                times: dict[bool, list[float]] = {False: [], True: []}
+                for n in range(pairs):  # paired, order alternating: load from elsewhere
+                    for is_protected in ((False, True) if n % 2 == 0 else (True, False)):
+                        times[is_protected].append(measure(ws[is_protected], n))
+                rows.append((name, statistics.median(times[False]),
+                             statistics.median(times[True])))
+        finally:
+            for w in ws.values():
+                w.close()
+        print(f"\n{'path (median of pairs)':40} {'plain':>9} "
+              f"{'protected':>10} {'ratio':>7}  target < 1.15")
         for name, a, b in rows:
             mark = "" if name == "open study" or b / a < 1.15 else "  OVER"
             print(f"{name:40} {a * 1000:8.0f}ms {b * 1000:9.0f}ms {b / a:7.3f}{mark}")

@@ -37,11 +37,18 @@ def remember(key: StudyKey, root: Path | None = None) -> None:
             _roots[_norm(root)] = key.key_id
 
 
+def _drop_ciphers() -> None:
+    from focusdesk.store.protect import sealed  # (sealed imports this module)
+
+    sealed.forget_ciphers()
+
+
 def forget(key_id: bytes) -> None:
     with _lock:
         _keys.pop(key_id, None)
         for root in [r for r, k in _roots.items() if k == key_id]:
             del _roots[root]
+    _drop_ciphers()
 
 
 def forget_root(root: Path) -> None:
@@ -53,6 +60,7 @@ def forget_all() -> None:
     with _lock:
         _keys.clear()
         _roots.clear()
+    _drop_ciphers()
 
 
 def lookup(key_id: bytes) -> StudyKey:

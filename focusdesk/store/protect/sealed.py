@@ -14,6 +14,7 @@ lands in, and tells damage (or tampering) from audio.
 from __future__ import annotations
 
 import bisect
+import functools
 import io
 import os
 import secrets
@@ -45,10 +46,33 @@ def _aad(file_id: bytes, index: int, flags: int) -> bytes:
     return file_id + struct.pack("<QB", index, flags)
 
 
+@functools.lru_cache(maxsize=16)
 def _cipher(key: StudyKey):
+    """One AES-GCM object per key (deriving the media key each time cost more than a seek)."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     return AESGCM(key.media_key())
+
+
+def forget_ciphers() -> None:
+    """Drop the cached AES-GCM objects (a study's key was forgotten)."""
+    _cipher.cache_clear()
+
+
+_INDEXES: dict[tuple, _Index] = {}  # (path, inode, size, mtime): a file read again is not rescanned
+_INDEXES_MAX = 64
+
+
+def _index_for(fd: int, path: Path) -> _Index:
+    st = os.fstat(fd)
+    stamp = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    index = _INDEXES.get(stamp)
+    if index is None:
+        index = _Index(fd, st.st_size)
+        if len(_INDEXES) >= _INDEXES_MAX:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        _INDEXES[stamp] = index
+    return index
 
 
 def sealed_key_id(path: Path | str) -> bytes | None:
@@ -247,7 +271,7 @@ class SealedReader(io.RawIOBase):
             if self.key.key_id != key_id:
                 raise SealedFileError(f"{self.path.name} belongs to another study's key.")
             self._aes = _cipher(self.key)
-            self.index = _Index(self._fd, os.fstat(self._fd).st_size)
+            self.index = _index_for(self._fd, self.path)
         except BaseException:
             os.close(self._fd)
             self._fd = None
