@@ -44,7 +44,7 @@ def main() -> int:
     study, session_id, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     app = QApplication(sys.argv[:1])
     result: dict = {"outputs": [d.description() for d in QMediaDevices.audioOutputs()]}
-    ws = open_workspace(study)
+    ws = open_workspace(study, passphrase=os.environ.get("FOCUSDESK_TEST_PASSPHRASE"))
     editor = TranscriptEditor(ws, session_id)
     editor.quiet = True
     editor.resize(1000, 600)

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from focusdesk.audio.probe import AudioFileError, probe_audio
+from focusdesk.store.protect.media import open_media
+from focusdesk.store.protect.sealed import is_sealed
 
 SAMPLE_RATE = 16000
 _MAX_BAD_PACKETS = 50
@@ -44,12 +46,16 @@ def _open(path: Path):
     import av
 
     info = probe_audio(path)  # clear errors for missing, empty, non-audio files
+    # A protected study's file is decrypted as it is read, in memory: PyAV reads the reader.
+    fh = open_media(path) if is_sealed(path) else None
     try:
-        container = av.open(str(path))
+        container = av.open(fh if fh is not None else str(path))
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        if fh is not None:
+            fh.close()
         raise AudioFileError(f"{path.name} is not a readable audio file ({exc.__class__.__name__}); "
                              "convert it to WAV or FLAC and try again.") from exc
-    return container, info
+    return container, info, fh
 
 
 def stream_audio(path: Path | str, *, channel: int | None = None, start_s: float = 0.0,
@@ -63,7 +69,7 @@ def stream_audio(path: Path | str, *, channel: int | None = None, start_s: float
     import av
 
     path = Path(path)
-    container, info = _open(path)
+    container, info, fh = _open(path)
     produced = 0
     try:
         stream = container.streams.audio[0]
@@ -136,6 +142,8 @@ def stream_audio(path: Path | str, *, channel: int | None = None, start_s: float
                              "be damaged. Convert it to WAV or FLAC and try again.") from exc
     finally:
         container.close()
+        if fh is not None:
+            fh.close()
 
 
 def decode_audio(path: Path | str, *, channel: int | None = None, start_s: float = 0.0,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from focusdesk.audio.probe import AudioFileError, probe_audio, sha256_file
 from focusdesk.core.model import Recording
 from focusdesk.store import sessions, transcripts
+from focusdesk.store.protect.media import copy_into_study
 from focusdesk.store.workspace import Workspace
 
 
@@ -52,7 +52,8 @@ def import_audio_file(ws: Workspace, session_id: int, source: Path | str, *,
 
     The file is probed first, so nothing is copied for a file that is not audio; a file the
     session already holds (same checksum) is refused with ``AlreadyImportedError`` unless
-    ``again``; the copy goes to a ``.part`` name and is renamed only when complete.
+    ``again``; the copy goes to a ``.part`` name and is renamed only when complete. In a
+    protected study the copy is sealed (encrypted) as it is written: no plaintext lands there.
     """
     source = Path(source)
     info = probe_audio(source)
@@ -62,7 +63,7 @@ def import_audio_file(ws: Workspace, session_id: int, source: Path | str, *,
     target = unique_target(ws.session_dir(session_id), source.name)
     partial = target.with_name(target.name + ".part")
     try:
-        shutil.copyfile(source, partial)
+        copy_into_study(source, partial)
         partial.rename(target)
     except OSError as exc:
         partial.unlink(missing_ok=True)

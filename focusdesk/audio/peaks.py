@@ -10,6 +10,7 @@ file.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from focusdesk.audio.decode import SAMPLE_RATE, stream_audio
+from focusdesk.store.protect import keyring
+from focusdesk.store.protect.sealed import open_bytes, seal_bytes, sealed_key_id
 
 BUCKET_MS = 10
 _BUCKET = SAMPLE_RATE * BUCKET_MS // 1000
@@ -58,10 +61,11 @@ def cached_peaks(media: Path | str) -> np.ndarray | None:
         return None
     try:
         stamp = _stamp(media)
-        with np.load(cache) as data:
+        source = io.BytesIO(open_bytes(cache)) if sealed_key_id(cache) else cache
+        with np.load(source) as data:
             if np.array_equal(data["stamp"], stamp):
                 return data["peaks"]
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError):  # SealedFileError and KeyNotUnlocked are ValueErrors
         pass
     return None
 
@@ -76,10 +80,16 @@ def load_peaks(media: Path | str, cancelled: Callable[[], bool] = lambda: False)
     stamp = _stamp(media)
     peaks = compute_peaks(media, cancelled)
     tmp = cache.with_name(cache.name + ".part")
+    key_id = sealed_key_id(media)
     try:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, stamp=stamp, peaks=peaks)
-        os.replace(tmp, cache)
+        if key_id is not None:  # a protected study: the waveform is sealed like its recording
+            buffer = io.BytesIO()
+            np.savez(buffer, stamp=stamp, peaks=peaks)
+            seal_bytes(buffer.getvalue(), cache, keyring.lookup(key_id))
+        else:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, stamp=stamp, peaks=peaks)
+            os.replace(tmp, cache)
     except OSError:  # a read-only study folder: peaks still work, just uncached
         tmp.unlink(missing_ok=True)
     return peaks

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from focusdesk.core.errors import UserError
+from focusdesk.store.protect.media import open_media
+from focusdesk.store.protect.sealed import is_sealed
 
 
 class AudioFileError(UserError, ValueError):
@@ -23,6 +26,20 @@ class AudioInfo:
     codec: str
 
 
+@contextmanager
+def open_container(path: Path):
+    """PyAV's container for ``path``; a protected study's sealed file is read through the
+    decrypting reader (no plaintext copy), a plain file by name as before."""
+    import av
+
+    if not is_sealed(path):
+        with av.open(str(path)) as container:
+            yield container
+        return
+    with open_media(path) as fh, av.open(fh) as container:
+        yield container
+
+
 def probe_audio(path: Path | str) -> AudioInfo:
     import av
 
@@ -32,7 +49,7 @@ def probe_audio(path: Path | str) -> AudioInfo:
     if path.stat().st_size == 0:
         raise AudioFileError(f"{path} is empty (0 bytes). Choose the recording file itself.")
     try:
-        with av.open(str(path)) as container:
+        with open_container(path) as container:
             streams = container.streams.audio
             if not streams:
                 raise AudioFileError(
@@ -74,8 +91,10 @@ def _decode_duration(container, stream) -> int:
 
 
 def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
+    """The checksum of the file's content (a sealed file's plaintext: the same before and after
+    a study is protected)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_media(path) as fh:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()

@@ -13,6 +13,11 @@ recording row the file belongs to. The recorder holds an exclusive lock on ``<jo
 (filelock: an OS lock on every platform, released when the process dies) while it records, so
 recovery can tell a live recording from an interrupted one. The lock is on a file of its own
 because Windows locks are mandatory: a locked journal could not be read.
+
+In a protected study the take and its journal are sealed (``store/protect/sealed.py``) as they
+are written: the header is record 0 (rewritten in place with the sizes at each sync), the audio
+since the last sync is sealed into one record at each sync, so a kill loses at most that second;
+``repair_wav`` cuts a sealed take back to its last whole record and closes it.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+
+from focusdesk.store.protect import sealed
+from focusdesk.store.protect.keyfile import StudyKey
+from focusdesk.store.protect.media import study_key_for
 
 HEADER_BYTES = 44
 JOURNAL_SUFFIX = ".journal"
@@ -72,19 +81,37 @@ def _pwrite(fd: int, data: bytes, offset: int) -> None:
 
 
 class GrowingWav:
-    """Appends PCM frames to a WAV file; ``sync()`` makes everything so far durable and valid."""
+    """Appends PCM frames to a WAV file; ``sync()`` makes everything so far durable and valid.
+    Sealed (encrypted) when ``path`` is in a protected study."""
 
     def __init__(self, path: Path | str, rate: int, channels: int, sample_width: int = 2):
         self.path = Path(path)
         self.rate, self.channels, self.sample_width = rate, channels, sample_width
         self.frame_bytes = channels * sample_width
         self.data_bytes = 0
+        self._fd = None
+        self._sealed: sealed.SealedWriter | None = None
+        key = study_key_for(self.path)
+        if key is not None:
+            self._open_sealed(key)
+            return
         # O_BINARY: on Windows a plain os.open is text mode and would turn \n bytes into \r\n.
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                            0o644)
         try:
             self._write_all(wav_header(0, rate, channels, sample_width))
             os.fsync(self._fd)
+        except OSError:
+            self.close()
+            raise
+
+    def _open_sealed(self, key: StudyKey) -> None:
+        # A record holds at most about 2 s: sync() seals what came since the last one.
+        chunk = max(self.rate * self.frame_bytes * 2, 64 * 1024)
+        self._sealed = sealed.SealedWriter(self.path, key, chunk=chunk, split=False)
+        try:
+            self._sealed.write_record(wav_header(0, self.rate, self.channels, self.sample_width))
+            self._sealed.sync()
         except OSError:
             self.close()
             raise
@@ -103,6 +130,14 @@ class GrowingWav:
         """Write whole frames. On a full disk, cut back to the last whole frame and re-raise."""
         if self.data_bytes + len(data) > MAX_DATA_BYTES:
             raise OSError(errno.EFBIG, "the WAV file reached its 4 GB limit")
+        if self._sealed is not None:
+            try:
+                self._sealed.write(bytes(data))
+            except OSError:  # the record being sealed is lost; what is on disk stays whole
+                self.data_bytes = self._sealed.plain_bytes - HEADER_BYTES
+                raise
+            self.data_bytes += len(data)
+            return
         try:
             self._write_all(data)
         except OSError:
@@ -115,11 +150,30 @@ class GrowingWav:
         self.data_bytes += len(data)
 
     def sync(self) -> None:
+        if self._sealed is not None:
+            try:
+                self._sealed.seal()
+            finally:
+                self.data_bytes = self._sealed.plain_bytes - HEADER_BYTES
+            self._sealed.rewrite_record(0, wav_header(self.data_bytes, self.rate, self.channels,
+                                                      self.sample_width))
+            self._sealed.fsync()
+            return
         _pwrite(self._fd, struct.pack("<I", 36 + self.data_bytes), 4)
         _pwrite(self._fd, struct.pack("<I", self.data_bytes), 40)
         os.fsync(self._fd)
 
     def close(self) -> None:
+        if self._sealed is not None:
+            writer = self._sealed
+            try:
+                if writer.is_open:
+                    self.sync()
+                    writer.close()
+            finally:
+                writer.abort()
+                self._sealed = None
+            return
         if self._fd is None:
             return
         try:
@@ -135,6 +189,8 @@ def repair_wav(path: Path | str) -> int:
     A trailing partial frame is cut off. Nothing else in the file is changed.
     """
     path = Path(path)
+    if sealed.is_sealed(path):
+        return _repair_sealed(path)
     rate, channels, width = read_header(path)
     frame_bytes = channels * width
     size = path.stat().st_size
@@ -150,6 +206,29 @@ def repair_wav(path: Path | str) -> int:
         fh.write(struct.pack("<I", data))
         fh.flush()
         os.fsync(fh.fileno())
+    return data // frame_bytes
+
+
+def _repair_sealed(path: Path) -> int:
+    """A sealed take: cut to its last whole record, sizes into the header record, closed."""
+    index = sealed.repair(path)
+    if not index.lengths or index.lengths[0] != HEADER_BYTES:
+        raise ValueError(f"{path.name} has no readable header.")
+    with sealed.SealedReader(path) as reader:
+        head = reader.chunk(0)
+    if head[:4] != b"RIFF" or head[36:40] != b"data":
+        raise ValueError(f"{path.name} does not start with a focusdesk WAV header.")
+    _, _, channels, rate, _, _, bits = struct.unpack("<IHHIIHH", head[16:36])
+    frame_bytes = channels * (bits // 8)
+    data = index.size - HEADER_BYTES
+    data -= data % frame_bytes
+    if not index.complete:
+        writer = sealed.SealedAppender(path)
+        try:
+            writer.rewrite_record(0, wav_header(data, rate, channels, bits // 8))
+            writer.close()
+        finally:
+            writer.abort()
     return data // frame_bytes
 
 
@@ -190,17 +269,21 @@ class JournalLock:
     def __init__(self, wav: Path | str, journal: Journal):
         self.path = journal_path(wav)
         self.journal = journal
+        self._key = study_key_for(self.path)  # a protected study's journal is sealed too
         self._lock = _journal_lock(self.path)
         self._lock.acquire()  # before the journal exists, so recovery never sees it unlocked
-        self._fh = open(self.path, "a+")  # noqa: SIM115 (held open while recording)
+        self._fh = open(self.path, "a+b")  # noqa: SIM115 (held open while recording)
         self.write()
 
     def write(self, **changes) -> None:
         for key, val in changes.items():
             setattr(self.journal, key, val)
+        data = json.dumps(asdict(self.journal)).encode()
+        if self._key is not None:
+            data = sealed.seal_blob(data, self._key)
         self._fh.seek(0)
         self._fh.truncate()
-        self._fh.write(json.dumps(asdict(self.journal)))
+        self._fh.write(data)
         self._fh.flush()
         os.fsync(self._fh.fileno())
 
@@ -223,7 +306,10 @@ class JournalLock:
 
 def read_journal(path: Path) -> Journal | None:
     try:
-        data = json.loads(path.read_text() or "{}")
+        raw = path.read_bytes()
+        if raw.startswith(sealed.MAGIC):
+            raw = sealed.open_blob(raw)
+        data = json.loads(raw or b"{}")
         return Journal(**{k: data[k] for k in Journal.__dataclass_fields__ if k in data})
     except (OSError, ValueError, TypeError):
         return None

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from focusdesk.audio.media import AlreadyImportedError, import_audio_file
+from focusdesk.commands import protect
 from focusdesk.core.model import Study
 from focusdesk.core.outline import (
     frame_to_markdown,
@@ -23,8 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     init = s.add_parser("init", help="create a study in the workspace")
     init.add_argument("--title", required=True)
     init.add_argument("--description", default="")
+    init.add_argument("--protect", action="store_true",
+                      help="encrypt the study with a passphrase (from --passphrase-file or asked); "
+                      "prints a recovery key once")
     init.set_defaults(func=study_init)
     s.add_parser("show", help="summary of the study").set_defaults(func=study_show)
+    protect.register_actions(s)
     demo = s.add_parser("demo", help="build the demo study in its own folder: 2 sites, 11 participants, "
                         "4 recorded sessions, transcribed, speakers named, coded (offline, about 2 minutes)")
     demo.add_argument("--folder", type=Path, metavar="DIR",
@@ -68,6 +73,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def study_init(args, ctx) -> int:
+    if args.protect and not protect.keyfile.is_protected(ctx.workspace_path):
+        if (ctx.workspace_path / "focusdesk.sqlite").is_file():  # an empty one may be converted
+            existing = study.get_study(ctx.open().db)
+            ctx.close()
+            if existing:
+                print(f"Study already exists in {ctx.workspace_path}: {existing.title!r} (protect it "
+                      "with 'focusdesk study protect', or use --workspace for a new one)")
+                return 1
+        protect.init_protected(ctx)
     ws = ctx.open()
     existing = study.get_study(ws.db)
     if existing:
@@ -116,6 +130,8 @@ def study_show(args, ctx) -> int:
     if st.description:
         print(st.description)
     print(f"Workspace: {ws.root}")
+    print("Protection: " + ("protected with a passphrase (database and media encrypted)"
+                            if ws.protected else "not protected (study protect encrypts it)"))
     print(f"Sites: {', '.join(sites.values()) or 'none'}")
     parts = study.list_participants(db)
     print(f"Participants ({len(parts)}):")

@@ -92,7 +92,9 @@ def _os_error(exc: OSError) -> UserMessage:
 
 def _is_sqlite(exc: BaseException, name: str = "Error") -> bool:
     """Whether ``exc`` is SQLite's ``name`` error, told by its class (core imports no SQL)."""
-    return any(c.__module__ == "sqlite3" and c.__name__ == name for c in type(exc).__mro__)
+    # SQLCipher's (a protected study) are their own classes, from sqlcipher3.dbapi2.
+    return any(c.__module__ in ("sqlite3", "sqlcipher3.dbapi2") and c.__name__ == name
+               for c in type(exc).__mro__)
 
 
 def _sqlite_error(exc: Exception) -> UserMessage | None:

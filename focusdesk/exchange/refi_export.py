@@ -14,6 +14,7 @@ settings, so re-exports keep them stable. Everything passes through pseudonyms a
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import uuid
 import zipfile
@@ -29,6 +30,7 @@ from focusdesk.exchange.safe_write import atomic_path
 from focusdesk.exchange.session_data import ExportOptions, SessionData, load_session, ms_to_char
 from focusdesk.store import annotations, codes, sessions, transcripts, withdrawal
 from focusdesk.store import study as study_store
+from focusdesk.store.protect.media import open_media
 from focusdesk.store.tx import now_iso
 from focusdesk.store.workspace import Workspace
 
@@ -320,6 +322,15 @@ def project_xml(build: ProjectBuild) -> bytes:
     return etree.tostring(build.root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
+def _write_media(zf: zipfile.ZipFile, path: Path, name: str) -> None:
+    """The recording's own bytes into the project (a protected study's file decrypted as it is
+    copied: the user asked for a project with its audio)."""
+    info = zipfile.ZipInfo.from_file(path, name)
+    info.compress_type = zipfile.ZIP_STORED
+    with open_media(path) as src, zf.open(info, "w", force_zip64=True) as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+
+
 def write_qdpx(ws: Workspace, target: Path | str, session_ids: list[int] | None = None,
                options: ExportOptions | None = None, include_media: bool = True) -> ProjectBuild:
     build = build_project(ws, session_ids, options, include_media)
@@ -329,7 +340,7 @@ def write_qdpx(ws: Workspace, target: Path | str, session_ids: list[int] | None 
             for name, content in build.files.items():
                 zf.writestr(name, content)
             for name, path in build.media.items():
-                zf.write(path, name, compress_type=zipfile.ZIP_STORED)
+                _write_media(zf, path, name)
             for name, parts in build.joins.items():
                 joined = Path(work) / Path(name).name
                 join_recordings(parts, joined, silence=build.silences.get(name, ()))

@@ -91,8 +91,9 @@ def _forbid_network() -> None:
     socket.create_connection = lambda *a, **k: refuse(None)  # type: ignore[assignment]
 
 
-def _child_main(worker: str, params: dict, conn) -> None:
-    """Entry point of the child process."""
+def _child_main(worker: str, params: dict, conn, keys: dict | None = None) -> None:
+    """Entry point of the child process. ``keys``: the parent's unlocked study keys, so the
+    child reads a protected study's media (they travel through the pipe, never a file)."""
     # The parent decides about cancelling; a Ctrl+C in the terminal goes to the whole group.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.environ.get("FOCUSDESK_FORBID_NETWORK") == "1":
@@ -104,6 +105,10 @@ def _child_main(worker: str, params: dict, conn) -> None:
         conn.send(message)
 
     try:
+        if keys:
+            from focusdesk.store.protect import keyring
+
+            keyring.adopt(keys)
         func = resolve_worker(worker)
         func(params, emit)
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
@@ -181,7 +186,9 @@ def run_job(worker: str, params: dict, on_message: Callable[[Message], None],
     """
     ctx = multiprocessing.get_context("spawn")
     recv_conn, send_conn = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child_main, args=(worker, params, send_conn),
+    from focusdesk.store.protect import keyring
+
+    proc = ctx.Process(target=_child_main, args=(worker, params, send_conn, keyring.snapshot()),
                        name=f"focusdesk-job:{worker}", daemon=True)
     _start_without_main(proc)
     send_conn.close()  # the parent keeps only the reading end, so EOF means the child is gone

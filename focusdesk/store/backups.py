@@ -31,6 +31,7 @@ from pathlib import Path
 
 from focusdesk.core.errors import UserError
 from focusdesk.store import audit
+from focusdesk.store.protect.media import open_media
 from focusdesk.store.workspace import MEDIA_DIR, Workspace, WorkspaceError, migrate
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,16 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _content_sha256(path: Path) -> str:
+    """A media file's checksum over its content (a sealed file's plaintext), as at import: the
+    same before and after a study is protected."""
+    h = hashlib.sha256()
+    with open_media(path) as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _fsync(path: Path) -> None:
     with open(path, "rb+") as fh:
         os.fsync(fh.fileno())
@@ -176,7 +187,7 @@ def media_files(ws: Workspace, known: dict[str, MediaFile] | None = None,
         elif registered.get(rel):
             out.append(MediaFile(rel, st.st_size, registered[rel], st.st_mtime_ns))
         else:
-            out.append(MediaFile(rel, st.st_size, _sha256(path), st.st_mtime_ns))
+            out.append(MediaFile(rel, st.st_size, _content_sha256(path), st.st_mtime_ns))
     return out
 
 

@@ -56,7 +56,7 @@ def check_study(ws: Workspace) -> CheckReport:
     live_sessions = {f"{MEDIA_DIR}/{sid:04d}" for (sid,) in ws.db.execute("SELECT id FROM sessions")}
     report = CheckReport(integrity=rows, backup_id=newest.id if newest else None)
     on_disk = {m.path: m for m in backups.media_files(ws)}
-    for path, (size, sha) in sorted(recorded.items()):
+    for path, (_size, sha) in sorted(recorded.items()):
         current = on_disk.get(path)
         if current is None:
             # A session deleted since the backup took its folder with it; that is not a loss.
@@ -64,7 +64,9 @@ def check_study(ws: Workspace) -> CheckReport:
                 report.missing.append(path)
             continue
         report.checked += 1
-        if (size is not None and current.size != size) or current.sha256 != sha:
+        # Content checksums (a sealed file's plaintext): protecting a study changes a file's size
+        # on disk, not what it holds.
+        if current.sha256 != sha:
             report.changed.append(path)
     for path in sorted(on_disk):
         if path in recorded:

@@ -17,6 +17,9 @@ import sqlite_utils
 from filelock import ReadWriteLock, Timeout
 
 from focusdesk.core.errors import UserError, disk_full_text
+from focusdesk.store.protect import db as protected_db
+from focusdesk.store.protect import keyfile, keyring
+from focusdesk.store.protect.keyfile import StudyKey
 from focusdesk.store.schema import LATEST, MIGRATIONS
 
 DB_NAME = "focusdesk.sqlite"
@@ -29,6 +32,12 @@ class WorkspaceError(UserError):
     """A problem with the study folder that the user can act on; the message says how."""
 
     title = "Cannot open the study"
+
+
+class PassphraseNeeded(WorkspaceError):
+    """The study is protected and no passphrase (or recovery key) was given."""
+
+    title = "Protected study"
 
 
 class StudyLockedError(WorkspaceError):
@@ -56,6 +65,12 @@ class Workspace:
     db: sqlite_utils.Database
     exclusive: bool
     _lock_file: object = field(repr=False, default=None)
+    key: StudyKey | None = field(repr=False, default=None)  # a protected study's unlocked key
+    _owns_key: bool = field(repr=False, default=False)
+
+    @property
+    def protected(self) -> bool:
+        return self.key is not None
 
     @property
     def db_path(self) -> Path:
@@ -80,14 +95,15 @@ class Workspace:
         """The same study on a connection of its own, for long work on another thread (an
         import): its transaction never mixes with the window's writes, which wait for it (WAL)
         instead. No lock of its own; close it when done."""
-        conn = _connect(self.db_path, timeout=30)
-        return Workspace(root=self.root, db=sqlite_utils.Database(conn), exclusive=False)
+        conn = _connect(self.db_path, timeout=30, key=self.key)
+        return Workspace(root=self.root, db=sqlite_utils.Database(conn), exclusive=False,
+                         key=self.key)
 
     def open_connection(self, path: Path | str, timeout: float = 30) -> sqlite3.Connection:
-        """Another database file of this study (a backup) opened as the study's own is: the
-        protection helper makes this keyed, so a protected study's backups are encrypted too.
-        Never open a backup with ``sqlite3.connect`` directly."""
-        return _connect(Path(path), timeout=timeout)
+        """Another database file of this study (a backup) opened as the study's own is: keyed
+        with the study key in a protected study, plain otherwise. Never open a backup with
+        ``sqlite3.connect`` directly."""
+        return _connect(Path(path), timeout=timeout, key=self.key)
 
     @property
     def schema_version(self) -> int:
@@ -100,6 +116,9 @@ class Workspace:
             if self._lock_file is not None:
                 self._lock_file.close()
                 self._lock_file = None
+            if self._owns_key and self.key is not None:
+                keyring.forget(self.key.key_id)  # unlocked for this opening only
+                self._owns_key = False
 
     def __enter__(self) -> Workspace:
         return self
@@ -125,9 +144,11 @@ def _check_writable(root: Path) -> None:
         )
 
 
-def _connect(db_path: Path, timeout: float) -> sqlite3.Connection:
-    """Autocommit (transactions are explicit, store/tx.py), usable from the thread that works."""
-    conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=timeout)
+def _connect(db_path: Path, timeout: float, key: StudyKey | None = None) -> sqlite3.Connection:
+    """Autocommit (transactions are explicit, store/tx.py), usable from the thread that works;
+    keyed (SQLCipher) in a protected study."""
+    conn = protected_db.connect(db_path, key, isolation_level=None, check_same_thread=False,
+                                timeout=timeout)
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
@@ -150,7 +171,7 @@ def disk_full_message(root: Path) -> str | None:
 def _raise_if_disk_full(root: Path, exc: sqlite3.DatabaseError) -> None:
     """On a full disk SQLite reports an I/O error (it cannot make its -shm file): say so."""
     full = disk_full_message(root)
-    if full and isinstance(exc, sqlite3.OperationalError):
+    if full and isinstance(exc, protected_db.operational_errors()):
         raise WorkspaceError(full) from exc
 
 
@@ -173,26 +194,27 @@ def _take_lock(root: Path, exclusive: bool) -> ReadWriteLock:
     return lock
 
 
-def _check_database_file(path: Path) -> int:
-    """Refuse a damaged or newer file without writing to it; return its schema version."""
+def _check_database_file(path: Path, key: StudyKey | None = None) -> int:
+    """Refuse a damaged or newer file without writing to it; return its schema version.
+    A protected study's file is encrypted whole (no SQLite header): its key is the check."""
     if not path.exists() or path.stat().st_size == 0:
         return 0
     with open(path, "rb") as fh:
         head = fh.read(len(_SQLITE_MAGIC))
-    if head != _SQLITE_MAGIC:
+    if key is None and head != _SQLITE_MAGIC:
         raise WorkspaceError(
             f"{path} is not a focusdesk database (it may be damaged). It was left untouched: "
             "restore it from a backup, or open another folder."
         )
     # Read-only probe: never let a damaged file be written to.
     try:
-        probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        probe = protected_db.connect(path, key, readonly=True)
         try:
             version = probe.execute("PRAGMA user_version").fetchone()[0]
             result = probe.execute("PRAGMA quick_check").fetchone()[0]
         finally:
             probe.close()
-    except sqlite3.DatabaseError as exc:
+    except protected_db.database_errors() as exc:
         _raise_if_disk_full(path.parent, exc)
         raise WorkspaceError(
             f"{path} is damaged ({exc}). It was left untouched: restore it from a backup."
@@ -210,13 +232,14 @@ def _check_database_file(path: Path) -> int:
     return version
 
 
-def _backup_before_migration(path: Path, version: int) -> None:
-    """A consistent copy (WAL content included) before the first migration touches the file."""
+def _backup_before_migration(path: Path, version: int, key: StudyKey | None = None) -> None:
+    """A consistent copy (WAL content included) before the first migration touches the file;
+    encrypted with the same key in a protected study."""
     target = path.with_name(f"{path.name}.v{version}.bak")
     if target.exists():
         return
-    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
+    src = protected_db.connect(path, key, readonly=True)
+    dst = protected_db.connect(target, key)
     try:
         src.backup(dst)
     finally:
@@ -255,13 +278,32 @@ def _statements(script: str) -> list[str]:
     return out
 
 
+def _unlock(root: Path, passphrase: str | None, recovery_key: str | None
+            ) -> tuple[StudyKey | None, bool]:
+    """The key of a protected study (None for a plain one) and whether this opening unlocked it
+    (else it was already unlocked in this process). Reads only: a wrong passphrase changes
+    nothing."""
+    path = keyfile.key_path(root)
+    if not path.is_file():
+        return None, False
+    if passphrase is None and recovery_key is None:
+        known = keyring.get(keyfile.key_id_of(path))
+        if known is not None:
+            return known, False
+        raise PassphraseNeeded(f"The study in {root} is protected: give its passphrase to open it.")
+    return keyfile.unlock(path, passphrase=passphrase, recovery_key=recovery_key), True
+
+
 def open_workspace(
-    root: Path | str | None = None, *, create: bool = True, exclusive: bool = False
+    root: Path | str | None = None, *, create: bool = True, exclusive: bool = False,
+    passphrase: str | None = None, recovery_key: str | None = None,
 ) -> Workspace:
     """Open (and create or migrate) the study folder.
 
     ``exclusive`` is for the window: it keeps other windows off the study. Command-line calls take
     a shared lock so they can run side by side but not while a window has the study open.
+    A protected study needs ``passphrase`` or ``recovery_key`` unless this process has already
+    unlocked it (``PassphraseNeeded``); a wrong one raises ``WrongPassphrase``.
     """
     root = Path(root) if root is not None else default_workspace()
     root = root.expanduser()
@@ -276,20 +318,27 @@ def open_workspace(
         raise WorkspaceError(f"{root} is a file, not a folder. Choose a folder for the study.")
     db_path = root / DB_NAME
     _check_writable(root)
-    version = _check_database_file(db_path)
+    from focusdesk.store.protect.convert import finish_interrupted
+
+    finish_interrupted(root)  # a protect/unprotect cut short: finish it or roll it back
+    key, owns_key = _unlock(root, passphrase, recovery_key)
+    version = _check_database_file(db_path, key)
     lock = _take_lock(root, exclusive)
     try:
         if 0 < version < LATEST:
-            _backup_before_migration(db_path, version)
-        conn = _connect(db_path, timeout=10)
+            _backup_before_migration(db_path, version, key)
+        conn = _connect(db_path, timeout=10, key=key)
         conn.execute("PRAGMA journal_mode=WAL")
         migrate(conn)
         (root / MEDIA_DIR).mkdir(exist_ok=True)
-    except sqlite3.DatabaseError as exc:
+    except protected_db.database_errors() as exc:
         lock.close()
         _raise_if_disk_full(root, exc)
         raise WorkspaceError(f"Cannot open {db_path}: {exc}. The file was not changed.") from exc
     except BaseException:
         lock.close()
         raise
-    return Workspace(root=root, db=sqlite_utils.Database(conn), exclusive=exclusive, _lock_file=lock)
+    if key is not None:
+        keyring.remember(key, root)
+    return Workspace(root=root, db=sqlite_utils.Database(conn), exclusive=exclusive, _lock_file=lock,
+                     key=key, _owns_key=owns_key)

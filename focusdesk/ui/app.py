@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from focusdesk import __version__
-from focusdesk.store.workspace import WorkspaceError, default_workspace, open_workspace
+from focusdesk.store.workspace import WorkspaceError, default_workspace
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -35,11 +35,15 @@ def run_app(workspace: Path | None = None) -> int:
     # Always the chosen or default workspace, so a command line means the same thing every time;
     # earlier studies are one click away under File > Open recent.
     root = workspace or default_workspace()
+    from focusdesk.ui.protection import open_study
+
     try:
-        ws = open_workspace(root, exclusive=True)
+        ws = open_study(None, root)  # a protected study asks for its passphrase
     except WorkspaceError as exc:
         QMessageBox.critical(None, "focusdesk", str(exc))
         return 2
+    if ws is None:
+        return 0
     window = MainWindow(ws)
     window.show()
     return app.exec()

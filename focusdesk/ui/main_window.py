@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 from focusdesk import __version__
 from focusdesk.core.changes import Changes, Entity
 from focusdesk.core.hints import for_window
-from focusdesk.store.workspace import Workspace, WorkspaceError, open_workspace
+from focusdesk.store.workspace import Workspace, WorkspaceError
+from focusdesk.ui import protection
 from focusdesk.ui import settings as prefs
 from focusdesk.ui.changes import ChangeHub
 from focusdesk.ui.errors import guarded, report_problem
@@ -258,6 +259,7 @@ class MainWindow(QMainWindow):
         self.menu("Study").addSeparator()
         self.add_action("Study", "Import topic &guide…", lambda: sa.import_guide(self))
         self.add_action("Study", "Import coding &frame…", lambda: sa.import_frame(self))
+        protection.install(self)
         self.add_action("Session", "Session &details…", lambda: sa.edit_session(self), needs_session=True)
 
     def _finish_help_menu(self) -> None:
@@ -292,16 +294,18 @@ class MainWindow(QMainWindow):
     def _new_or_open(self, new: bool) -> None:
         caption = "Choose an empty folder for the new study" if new else "Open a study folder"
         path = QFileDialog.getExistingDirectory(self, caption, str(self.workspace.root.parent))
-        if path:
+        if path and (not new or protection.offer_protection(self, Path(path))):
             self.switch_workspace(Path(path), new=new)
 
     def switch_workspace(self, root: Path, new: bool = False) -> bool:
         if root.resolve() == self.workspace.root.resolve():
             return True
         try:
-            ws = open_workspace(root, exclusive=True)
+            ws = protection.open_study(self, root)  # a protected study asks for its passphrase
         except WorkspaceError as exc:
             QMessageBox.warning(self, "Cannot open study", str(exc))
+            return False
+        if ws is None:
             return False
         self.changes.discard()  # about the study being closed
         self.workspace.close()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from focusdesk.store import drafts
+from focusdesk.store.protect.db import sqlite_errors
 
 
 class DraftsBar(QFrame):
@@ -55,13 +54,13 @@ def draft_callbacks(db):
     def save(segment_id: int, text: str) -> None:
         try:
             drafts.save_draft(db, segment_id, text)
-        except sqlite3.Error:  # a closed or read-only study: the edit itself still commits
+        except sqlite_errors():  # a closed or read-only study: the edit itself still commits
             pass
 
     def clear(segment_id: int) -> None:
         try:
             drafts.clear_draft(db, segment_id)
-        except sqlite3.Error:
+        except sqlite_errors():
             pass
 
     return save, clear

@@ -15,6 +15,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 
+from focusdesk.store.protect.sealed import is_sealed
+from focusdesk.ui.transcript.sealed_device import SealedDevice
+
 NOTIFY_MS = 50
 NO_OUTPUT = ("No sound output device: connect speakers or headphones (or choose one in the system's "
              "sound settings) to hear the recording.")
@@ -73,6 +76,7 @@ class SessionPlayer(QObject):
         self._stop_at: int | None = None
         self._want_play = False
         self._rate = 1.0
+        self._device: SealedDevice | None = None
         self._last_emitted = -1
         self.timer = QTimer(self)
         self.timer.setInterval(NOTIFY_MS)
@@ -132,7 +136,7 @@ class SessionPlayer(QObject):
         if index != self._track:
             self._track = index
             self._pending = local
-            self.player.setSource(QUrl.fromLocalFile(str(track.path)))
+            self._load(track.path)
         elif self.player.mediaStatus() in (QMediaPlayer.MediaStatus.LoadingMedia,
                                            QMediaPlayer.MediaStatus.NoMedia):
             self._pending = local
@@ -199,6 +203,19 @@ class SessionPlayer(QObject):
         self.tracks = sorted(tracks, key=lambda t: t.offset_ms)
         self._track, self._pending, self._virtual = None, None, position
         self.set_position(position)
+
+    def _load(self, path: Path) -> None:
+        """A plain file by its URL; a protected study's sealed file through a decrypting
+        QIODevice (no plaintext copy on disk)."""
+        previous, self._device = self._device, None
+        if is_sealed(path):
+            self._device = SealedDevice(Path(path), self)
+            self.player.setSourceDevice(self._device, QUrl.fromLocalFile(str(path)))
+        else:
+            self.player.setSource(QUrl.fromLocalFile(str(path)))
+        if previous is not None:
+            previous.close()
+            previous.deleteLater()
 
     def stop(self) -> None:
         self.pause()
