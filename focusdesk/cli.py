@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -22,19 +23,33 @@ from focusdesk.store.workspace import Workspace, default_workspace, open_workspa
 class Context:
     """What a command needs: the chosen workspace, opened on demand and closed afterwards."""
 
-    def __init__(self, workspace: Path | None):
+    def __init__(self, workspace: Path | None, read_only: bool = False):
         self.workspace_path = workspace or default_workspace()
+        self.read_only = read_only  # a command that only reads: never creates a study
         self._ws: Workspace | None = None
 
     def open(self, create: bool = True) -> Workspace:
         if self._ws is None:
-            self._ws = open_workspace(self.workspace_path, create=create)
+            self._ws = open_workspace(self.workspace_path, create=create and not self.read_only,
+                                      read_only=self.read_only)
         return self._ws
 
     def close(self) -> None:
         if self._ws is not None:
             self._ws.close()
             self._ws = None
+
+
+READ_ONLY_COMMANDS = frozenset({
+    "codings", "matrix", "framework", "sections", "coverage", "talk-time", "speakers", "search",
+    "export", "export-study", "markers", "speech-coverage"})
+READ_ONLY_ACTIONS = frozenset({"show", "list", "export"})
+
+
+def is_read_only(args: argparse.Namespace) -> bool:
+    """Commands that only read the study: they must not create one at a mistyped path, and they
+    work on a study in a read-only folder."""
+    return args.command in READ_ONLY_COMMANDS or getattr(args, "action", None) in READ_ONLY_ACTIONS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,9 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from focusdesk.ui.app import run_app
 
         return run_app(args.workspace)
-    ctx = Context(args.workspace)
+    ctx = Context(args.workspace, read_only=is_read_only(args))
     try:
         result = args.func(args, ctx)
+    except BrokenPipeError:  # '-o - | head': the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        return 0
     except Exception as exc:
         known = translate(exc)  # the window shows the same words (focusdesk/core/errors.py)
         if known is not None:

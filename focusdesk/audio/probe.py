@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from focusdesk.core.errors import UserError
+from focusdesk.core.inputs import check_input_file
 
 
 class AudioFileError(UserError, ValueError):
@@ -26,9 +27,7 @@ class AudioInfo:
 def probe_audio(path: Path | str) -> AudioInfo:
     import av
 
-    path = Path(path)
-    if not path.is_file():
-        raise AudioFileError(f"{path} does not exist.")
+    path = check_input_file(path, "audio file")
     if path.stat().st_size == 0:
         raise AudioFileError(f"{path} is empty (0 bytes). Choose the recording file itself.")
     try:

@@ -20,6 +20,7 @@ from lxml import etree
 
 from focusdesk.audio.media import import_audio_file
 from focusdesk.audio.probe import AudioFileError
+from focusdesk.core.inputs import check_input_file
 from focusdesk.core.model import Coding, Memo, Participant, Segment, Session, SessionKind, Site
 from focusdesk.exchange.qdc import merge_codes
 from focusdesk.exchange.refi_schema import PROJECT_NS, project_schema, validation_errors
@@ -66,7 +67,7 @@ class _Package:
 
 def load_project(path: Path | str) -> _Package:
     """Open and check a .qdpx or .qde; raises UnsafeFileError with a clear reason."""
-    path = Path(path)
+    path = check_input_file(path, "REFI-QDA project")
     if path.suffix.lower() == ".qde":
         root = parse_xml(path.read_bytes(), path.name)
         pkg = _Package(root, {}, None, {})
