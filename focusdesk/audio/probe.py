@@ -64,6 +64,40 @@ def probe_audio(path: Path | str) -> AudioInfo:
     return AudioInfo(duration_ms=duration_ms, sample_rate=int(rate), channels=int(channels), codec=codec)
 
 
+def decodable_ms(path: Path | str, declared_ms: int) -> int:
+    """How much of the file really decodes. A file cut short (a copy that stopped, a recorder
+    that died) keeps the header's length: the last second is decoded first, which is quick and
+    enough for a whole file; only when it fails is the file decoded from the start to measure."""
+    import av
+
+    def tail_ok() -> bool:
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            if declared_ms > 2000 and stream.time_base:
+                container.seek(int((declared_ms - 1500) / 1000 / stream.time_base), stream=stream)
+            end = 0.0
+            for frame in container.decode(stream):
+                if frame.time is not None:
+                    end = frame.time + frame.samples / (frame.sample_rate or 1)
+            return end * 1000 >= declared_ms - 1000
+
+    try:
+        if tail_ok():
+            return declared_ms
+    except (av.error.FFmpegError, ValueError):
+        pass
+    samples, rate = 0, 1
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            rate = stream.codec_context.sample_rate or 1
+            for frame in container.decode(stream):
+                samples += frame.samples
+    except (av.error.FFmpegError, ValueError):
+        pass  # what decoded before the damage is what there is
+    return min(declared_ms, int(samples * 1000 / rate))
+
+
 def _decode_duration(container, stream) -> int:
     samples = 0
     rate = stream.codec_context.sample_rate or 1

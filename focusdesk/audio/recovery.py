@@ -64,9 +64,12 @@ def find_interrupted(ws: Workspace) -> list[Path]:
     return list(found)
 
 
-def recover_interrupted(ws: Workspace) -> list[Recovered]:
-    """Repair every interrupted take and put it into its session; returns what was done."""
-    out = []
+def recover_interrupted(ws: Workspace) -> list:
+    """Repair every interrupted take and put it into its session, and tidy what killed imports
+    left (``orphans.py``); returns what was done (each item has ``describe()``)."""
+    from focusdesk.audio.orphans import clean_orphans
+
+    out: list = list(clean_orphans(ws))
     for wav in find_interrupted(ws):
         try:
             result = _recover_one(ws, wav)

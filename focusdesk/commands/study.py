@@ -206,11 +206,14 @@ def frame_show(args, ctx) -> int:
 def import_audio(args, ctx) -> int:
     ws = ctx.open()
     session = sessions.session_by_name(ws.db, args.session)
+    warnings: list[str] = []
     try:
-        rec = import_audio_file(ws, session.id, args.file, again=args.again)
+        rec = import_audio_file(ws, session.id, args.file, again=args.again, warnings=warnings)
     except AlreadyImportedError as exc:
         raise ValueError(str(exc).replace("import it again and confirm",
                                           "run the same command with --again")) from exc
     print(f"Imported {args.file.name} into {session.name}: {format_ms(rec.duration_ms)}, "
           f"{rec.sample_rate} Hz, {rec.channels} channel(s) (recording {rec.id})")
+    for w in warnings:
+        print(f"warning: {w}")
     return 0
