@@ -94,7 +94,22 @@ def clean_orphans(ws: Workspace, stale_s: float = STALE_PART_S) -> list[OrphanRe
     return out
 
 
+def _older_than_session(ws: Workspace, session_id: int, path: Path) -> bool:
+    """A file made before its session existed belongs to an import that was rolled back (a
+    session id is given again after a rollback): never adopt it into the new session."""
+    from datetime import datetime
+
+    session = sessions.get_session(ws.db, session_id)
+    try:
+        created = datetime.fromisoformat(session.created_at).timestamp()
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return path.stat().st_mtime < created - 2
+
+
 def _adopt(ws: Workspace, session_id: int, path: Path) -> tuple[str, Recording | None] | None:
+    if _older_than_session(ws, session_id, path):
+        return None
     try:
         info = probe_audio(path)
     except AudioFileError:
