@@ -60,7 +60,8 @@ def probe_audio(path: Path | str) -> AudioInfo:
             "damaged or in a format focusdesk cannot read; convert it to WAV or FLAC and try again."
         ) from exc
     if rate <= 0:
-        raise AudioFileError(f"{path.name} has no usable sample rate; it may be damaged.")
+        raise AudioFileError(f"{path.name} has no usable sample rate: it is not audio, or it is damaged. "
+                             "Choose the recording itself, or convert it to WAV or FLAC.")
     return AudioInfo(duration_ms=duration_ms, sample_rate=int(rate), channels=int(channels), codec=codec)
 
 

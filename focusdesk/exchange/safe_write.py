@@ -16,6 +16,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from focusdesk.core.errors import UserError
+
+
+class MissingFolderError(UserError, OSError):
+    """The export's folder is not there (an OSError, as callers expect, worded for the user)."""
+
+    title = "No such folder"
+
 
 @contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
@@ -23,7 +31,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise OSError(f"The folder {folder} does not exist; choose an existing folder.")
+        raise MissingFolderError(f"The folder {folder} does not exist; choose an existing folder.")
     clean_stale_parts(folder, target.name)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     os.close(fd)  # mkstemp made it 0600: private while it is written
