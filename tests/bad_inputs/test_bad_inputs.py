@@ -242,7 +242,7 @@ PREPARE = {"study_is_file": _study_is_file, "db_garbage": _db_garbage, "db_newer
 
 
 def test_there_are_at_least_sixty_bad_inputs():
-    others = 8  # the cases in test_bad_inputs_special.py
+    others = 14  # the inputs of test_bad_inputs_special.py (its export test: six formats)
     assert len(CASES) + others >= 60, len(CASES)
     assert len({c.id for c in CASES}) == len(CASES)
 
