@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import os
 import pkgutil
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from focusdesk import __version__
 from focusdesk.core.errors import translate
+from focusdesk.core.logsetup import configure_logging
 from focusdesk.store.workspace import Workspace, default_workspace, open_workspace
 
 
@@ -77,8 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)  # FOCUSDESK_LOG_LEVEL / FOCUSDESK_LOG_FILE (core/logsetup.py)
     if args.command is None:
         from focusdesk.ui.app import run_app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,13 @@ class AlreadyImportedError(AudioFileError):
     def __init__(self, message: str, recording: Recording):
         super().__init__(message)
         self.recording = recording
+
+
+def _default_mode() -> int:
+    """What the user's umask gives a new file (the study's media are theirs to share)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def unique_target(folder: Path, name: str) -> Path:
@@ -91,7 +99,10 @@ def import_audio_file(ws: Workspace, session_id: int, source: Path | str, *,
         target = unique_target(ws.session_dir(session_id), source.name)
         partial = target.with_name(target.name + ".part")
         try:
-            shutil.copyfile(source, partial)
+            partial.unlink(missing_ok=True)
+            os.close(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))  # private
+            shutil.copyfile(source, partial)  # while it is a .part; copyfile keeps the mode
+            os.chmod(partial, _default_mode())
             partial.rename(target)
         except OSError as exc:
             partial.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from focusdesk.core.errors import UserError
-from focusdesk.core.inputs import check_input_file
+from focusdesk.core.inputs import InputFileError, check_input_file
 
 
 class AudioFileError(UserError, ValueError):
@@ -27,7 +27,10 @@ class AudioInfo:
 def probe_audio(path: Path | str) -> AudioInfo:
     import av
 
-    path = check_input_file(path, "audio file")
+    try:
+        path = check_input_file(path, "audio file")
+    except InputFileError as exc:  # callers catch AudioFileError for every unusable file
+        raise AudioFileError(str(exc)) from None
     if path.stat().st_size == 0:
         raise AudioFileError(f"{path} is empty (0 bytes). Choose the recording file itself.")
     try:

@@ -36,6 +36,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from focusdesk.core.logsetup import FILE_ENV, LEVEL_ENV, configure_logging
+
 _DONE = "__job_done__"
 _FAILED = "__job_failed__"
 _POLL_S = 0.1
@@ -95,6 +97,8 @@ def _child_main(worker: str, params: dict, conn) -> None:
     """Entry point of the child process."""
     # The parent decides about cancelling; a Ctrl+C in the terminal goes to the whole group.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.environ.get(LEVEL_ENV) or os.environ.get(FILE_ENV):
+        configure_logging()
     if os.environ.get("FOCUSDESK_FORBID_NETWORK") == "1":
         _forbid_network()
 
