@@ -398,6 +398,8 @@ def check_migration(trial: Trial) -> Verdict:
         return Verdict(LOST, f"schema v{version}, rows {counts}")
     if not (trial.study / "focusdesk.sqlite.v1.bak").exists():
         return Verdict(LOST, "no backup of the old schema")
+    if not trial.killed:
+        return Verdict(OK, "finished before the kill")
     if version_at_kill in (1, LATEST):
         return Verdict(OK, f"killed at schema v{version_at_kill}")
     return Verdict(RECOVERED, f"killed between migrations (v{version_at_kill}); finished on reopening")
@@ -470,22 +472,22 @@ def check_record(trial: Trial) -> Verdict:
 OPERATIONS: dict[str, Operation] = {op.name: op for op in [
     Operation("record", prepare_record, lambda t: ["record", "--session", "R", "--duration", "60"],
               (2.0, 6.0), check_record, needs="pulse", env=lambda t: t.campaign.pulse_env()),
-    Operation("transcribe", _copy_base, lambda t: ["transcribe", "T"], (1.0, 7.0), check_transcribe),
+    Operation("transcribe", _copy_base, lambda t: ["transcribe", "T"], (2.0, 8.0), check_transcribe),
     Operation("restart", prepare_restart, lambda t: ["transcribe", "T", "--restart"], (1.0, 7.0),
               check_restart),
-    Operation("diarize", _copy_base, lambda t: ["diarize", "D", "--speakers", "2"], (1.0, 8.0),
+    Operation("diarize", _copy_base, lambda t: ["diarize", "D", "--speakers", "2"], (1.0, 6.0),
               check_diarize),
     Operation("edit", prepare_edit, lambda t: ["import-transcript", t.folder / "b.vtt", "--session",
-                                               "S", "--replace"], (0.3, 1.2), check_edit),
+                                               "S", "--replace"], (0.2, 0.9), check_edit),
     Operation("export", prepare_export, lambda t: ["export", "S", "-f", t.context["fmt"], "-o",
                                                    t.folder / "out" / f"S.{t.context['fmt']}"],
-              (0.4, 2.5), check_export),
+              (0.3, 1.4), check_export),
     Operation("import-qdpx", prepare_import_qdpx,
               lambda t: ["import-qdpx", t.campaign.project()], (0.3, 1.5), check_import_qdpx),
     Operation("import-audio", prepare_import_audio,
               lambda t: ["import-audio", AUDIO / "telephone-2spk.wav", "--session", "Empty"],
-              (0.3, 1.6), check_import_audio),
-    Operation("migration", prepare_migration, lambda t: ["session", "list"], (0.2, 1.4),
+              (0.2, 1.0), check_import_audio),
+    Operation("migration", prepare_migration, lambda t: ["session", "list"], (0.15, 0.9),
               check_migration),
 ]}
 
