@@ -10,6 +10,7 @@ import argparse
 import importlib
 import os
 import pkgutil
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
         else:
             raise
+        message = re.sub(r"\[Errno -?\d+\] ", "", message)  # an OSError's text quoted in a message
         print(f"focusdesk: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

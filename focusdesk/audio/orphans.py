@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
 STALE_PART_S = 60.0
+SETTLED_S = 10.0  # a copy renamed this recently may be an import about to register it
 
 
 @dataclass
@@ -108,7 +109,7 @@ def _older_than_session(ws: Workspace, session_id: int, path: Path) -> bool:
 
 
 def _adopt(ws: Workspace, session_id: int, path: Path) -> tuple[str, Recording | None] | None:
-    if _older_than_session(ws, session_id, path):
+    if _older_than_session(ws, session_id, path) or time.time() - path.stat().st_mtime < SETTLED_S:
         return None
     try:
         info = probe_audio(path)

@@ -120,15 +120,31 @@ def test_a_killed_exports_part_file_is_removed_by_the_next_export(study, tmp_pat
                                                          "S.docx"]
 
 
+def _age(study: Path, path: Path, seconds: float) -> None:
+    """The copy was made ``seconds`` ago, its session an hour before."""
+    import sqlite3
+
+    conn = sqlite3.connect(study / "focusdesk.sqlite")
+    conn.execute("UPDATE sessions SET created_at = '2020-01-01T00:00:00+00:00'")
+    conn.commit()
+    conn.close()
+    os.utime(path, (time.time() - seconds, time.time() - seconds))
+
+
 def test_what_a_killed_import_left_is_cleaned_or_adopted(study, capsys):
     folder = study / "sessions" / "0002"  # the empty focus group's
     folder.mkdir(parents=True, exist_ok=True)
     part = folder / "meeting.flac.part"
     part.write_bytes((AUDIO / "jfk.flac").read_bytes()[:50000])
     os.utime(part, (time.time() - 600, time.time() - 600))
-    shutil.copyfile(AUDIO / "librispeech-2412-153948-0000.flac", folder / "copied.flac")
+    copied = folder / "copied.flac"
+    shutil.copyfile(AUDIO / "librispeech-2412-153948-0000.flac", copied)
     code, out, _ = run_cli(capsys, "--workspace", study, "recover")
-    assert code == 0 and "unfinished copy" in out and "was added to the session" in out
+    assert code == 0 and "unfinished copy" in out  # dead for ten minutes: removed
+    assert "was added" not in out  # just renamed: an import may be registering it
+    _age(study, copied, seconds=30)
+    code, out, _ = run_cli(capsys, "--workspace", study, "recover")
+    assert code == 0 and "was added to the session" in out
     assert sorted(p.name for p in folder.iterdir()) == ["copied.flac"]
     code, out, _ = run_cli(capsys, "--workspace", study, "session", "list")
     assert any(line.startswith("Empty") and "00:00:1" in line for line in out.splitlines()), out
