@@ -67,7 +67,7 @@ def test_import_audio_refuses_non_audio_and_copies_nothing(tmp_path, capsys):
     code, _, err = run(capsys, *w, "import-audio", str(empty), "--session", "S")
     assert code == 2 and "empty" in err
     code, _, err = run(capsys, *w, "import-audio", str(tmp_path / "missing.wav"), "--session", "S")
-    assert code == 2 and "does not exist" in err
+    assert code == 2 and "There is no audio file" in err
     code, _, err = run(capsys, *w, "import-audio", str(AUDIO / "jfk.flac"), "--session", "Nope")
     assert code == 2 and "No session called 'Nope'" in err
     assert not any((tmp_path / "s" / "sessions").rglob("*.*"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from focusdesk.core.errors import UserError
+from focusdesk.core.inputs import InputFileError, check_input_file
 from focusdesk.store.protect.media import open_media
 from focusdesk.store.protect.sealed import is_sealed
 
@@ -43,9 +44,10 @@ def open_container(path: Path):
 def probe_audio(path: Path | str) -> AudioInfo:
     import av
 
-    path = Path(path)
-    if not path.is_file():
-        raise AudioFileError(f"{path} does not exist.")
+    try:
+        path = check_input_file(path, "audio file")
+    except InputFileError as exc:  # callers catch AudioFileError for every unusable file
+        raise AudioFileError(str(exc)) from None
     if path.stat().st_size == 0:
         raise AudioFileError(f"{path} is empty (0 bytes). Choose the recording file itself.")
     try:
@@ -78,8 +80,43 @@ def probe_audio(path: Path | str) -> AudioInfo:
             "damaged or in a format focusdesk cannot read; convert it to WAV or FLAC and try again."
         ) from exc
     if rate <= 0:
-        raise AudioFileError(f"{path.name} has no usable sample rate; it may be damaged.")
+        raise AudioFileError(f"{path.name} has no usable sample rate: it is not audio, or it is damaged. "
+                             "Choose the recording itself, or convert it to WAV or FLAC.")
     return AudioInfo(duration_ms=duration_ms, sample_rate=int(rate), channels=int(channels), codec=codec)
+
+
+def decodable_ms(path: Path | str, declared_ms: int) -> int:
+    """How much of the file really decodes. A file cut short (a copy that stopped, a recorder
+    that died) keeps the header's length: the last second is decoded first, which is quick and
+    enough for a whole file; only when it fails is the file decoded from the start to measure."""
+    import av
+
+    def tail_ok() -> bool:
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            if declared_ms > 2000 and stream.time_base:
+                container.seek(int((declared_ms - 1500) / 1000 / stream.time_base), stream=stream)
+            end = 0.0
+            for frame in container.decode(stream):
+                if frame.time is not None:
+                    end = frame.time + frame.samples / (frame.sample_rate or 1)
+            return end * 1000 >= declared_ms - 1000
+
+    try:
+        if tail_ok():
+            return declared_ms
+    except (av.error.FFmpegError, ValueError):
+        pass
+    samples, rate = 0, 1
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            rate = stream.codec_context.sample_rate or 1
+            for frame in container.decode(stream):
+                samples += frame.samples
+    except (av.error.FFmpegError, ValueError):
+        pass  # what decoded before the damage is what there is
+    return min(declared_ms, int(samples * 1000 / rate))
 
 
 def _decode_duration(container, stream) -> int:

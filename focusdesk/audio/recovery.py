@@ -64,14 +64,18 @@ def find_interrupted(ws: Workspace) -> list[Path]:
     return list(found)
 
 
-def recover_interrupted(ws: Workspace) -> list[Recovered]:
-    """Repair every interrupted take and put it into its session; returns what was done."""
-    out = []
+def recover_interrupted(ws: Workspace) -> list:
+    """Repair every interrupted take and put it into its session, and tidy what killed imports
+    left (``orphans.py``); returns what was done (each item has ``describe()``)."""
+    from focusdesk.audio.orphans import clean_orphans
+
+    out: list = list(clean_orphans(ws))
     for wav in find_interrupted(ws):
         try:
             result = _recover_one(ws, wav)
         except (OSError, ValueError) as exc:
-            log.warning("could not recover %s: %s", wav.name, exc)
+            log.warning("could not recover a take: %s%s", type(exc).__name__,  # no file name:
+                        f" [errno {exc.errno}]" if isinstance(exc, OSError) else "")  # it may be a person's
             continue
         if result is not None:
             out.append(result)
@@ -115,5 +119,5 @@ def _recover_one(ws: Workspace, wav: Path) -> Recovered | None:
     else:
         transcripts.update_recording(ws.db, rec)
     discard_journal(journal_file)
-    log.info("recovered %s (%s ms)", rel, rec.duration_ms)
+    log.info("recovered a take of session %s (%s ms)", session_id, rec.duration_ms)
     return Recovered(rec, name, rel)

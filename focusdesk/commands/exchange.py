@@ -17,7 +17,8 @@ from focusdesk.store import codes, sessions, transcripts
 
 
 def _options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="PATH",
+                   help="the file to write; '-' writes a text format to standard output")
     p.add_argument("--names", action="store_true", help="real names instead of pseudonyms")
     p.add_argument("--no-redact", action="store_true", help="do not apply the study's redaction list")
     p.add_argument("--no-media", action="store_true", help="qdpx: leave the audio out")
@@ -92,9 +93,21 @@ def _report(path: Path, warnings: list[str], args) -> None:
         print(f"warning: {w}")
 
 
+def _to_stdout(args, ws, session_id: int | None) -> int:
+    """``-o -``: the text on standard output, nothing else there (no 'Wrote' line)."""
+    import sys
+
+    sys.stdout.write(exports.as_text(ws, session_id, args.format, _opts(args),
+                                     table=getattr(args, "table", "codings")))
+    sys.stdout.flush()
+    return 0
+
+
 def export_cmd(args, ctx) -> int:
     ws = ctx.open()
     session = sessions.session_by_name(ws.db, args.session)
+    if str(args.output) == "-":
+        return _to_stdout(args, ws, session.id)
     warnings = exports.export_session(ws, session.id, args.format, args.output, _opts(args),
                                       include_media=not args.no_media)
     _report(args.output, warnings, args)
@@ -124,6 +137,8 @@ def import_turns_cmd(args, ctx) -> int:
 
 def export_study_cmd(args, ctx) -> int:
     ws = ctx.open()
+    if str(args.output) == "-":
+        return _to_stdout(args, ws, None)
     warnings = exports.export_study(ws, args.format, args.output, _opts(args), table=args.table,
                                     include_media=not args.no_media)
     _report(args.output, warnings, args)

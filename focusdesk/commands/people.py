@@ -11,7 +11,7 @@ import argparse
 from focusdesk.commands._common import kv_pairs, print_table
 from focusdesk.core.model import Facilitator, Participant, Session, SessionKind, Site
 from focusdesk.core.timefmt import format_ms
-from focusdesk.store import deletes, progress, sessions, study, withdrawal
+from focusdesk.store import deletes, progress, sessions, study, transcripts, withdrawal
 from focusdesk.store.deletes import Impact
 
 KEEP = object()  # an option not given: the field keeps its value
@@ -299,8 +299,20 @@ def session_delete(args, ctx) -> int:
     return 0
 
 
+def _audio_text(ws, session_id: int, audio_ms: int, recordings: int) -> str:
+    """The session's audio length, or that its files are missing from the study folder."""
+    if not recordings:
+        return "no audio"
+    missing = sum(1 for r in transcripts.list_recordings(ws.db, session_id)
+                  if not ws.resolve(r.path).is_file())
+    if missing == recordings:
+        return "audio missing"
+    return format_ms(audio_ms) + (f" ({missing} file(s) missing)" if missing else "")
+
+
 def session_list(args, ctx) -> int:
-    db = ctx.open().db
+    ws = ctx.open()
+    db = ws.db
     sites = {s.id: s.name for s in study.list_sites(db)}
     codes_by_id = {p.id: p.code for p in study.list_participants(db)}
     facs = {f.id: f.code for f in study.list_facilitators(db)}
@@ -311,7 +323,7 @@ def session_list(args, ctx) -> int:
         rows.append([s.name, s.kind.value, sites.get(s.site_id, ""), s.date,
                      ",".join(codes_by_id[pid] for pid in s.participant_ids),
                      ",".join(facs[f] for f in s.facilitator_ids if f in facs),
-                     format_ms(p.audio_ms) if p.recordings else "no audio",
+                     _audio_text(ws, s.id, p.audio_ms, p.recordings),
                      str(p.words), p.coverage_text, f"{p.speakers_named}/{p.speakers}",
                      str(p.codings), p.next_step])
     if not rows:

@@ -15,7 +15,7 @@ from focusdesk.core.outline import (
 )
 from focusdesk.core.timefmt import format_ms
 from focusdesk.exchange.outline_import import import_frame_file, import_guide_file
-from focusdesk.store import codes, guide, sessions, study
+from focusdesk.store import codes, guide, sessions, study, transcripts
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -140,10 +140,17 @@ def study_show(args, ctx) -> int:
         print(f"  {p.code:6} {sites.get(p.site_id, '-'):12} {p.role:16} {attrs}".rstrip())
     sess = sessions.list_sessions(db)
     print(f"Sessions ({len(sess)}):")
+    missing = []
     for s in sess:
         print(f"  {s.name} ({s.kind.label}, {sites.get(s.site_id, 'no site')}, {s.date or 'no date'})")
+        missing += [r.path for r in transcripts.list_recordings(db, s.id)
+                    if not ws.resolve(r.path).is_file()]
     n_items = sum(1 for _ in guide.load_guide(db).walk())
     print(f"Topic guide: {n_items} items; coding frame: {len(codes.list_codes(db))} codes")
+    if missing:
+        print(f"Audio missing: {len(missing)} recording file(s) are not in {ws.media_root} "
+              f"({', '.join(missing[:3])}{', …' if len(missing) > 3 else ''}). Put them back from "
+              "a copy; transcripts and codings are kept.")
     return 0
 
 
@@ -215,11 +222,14 @@ def frame_show(args, ctx) -> int:
 def import_audio(args, ctx) -> int:
     ws = ctx.open()
     session = sessions.session_by_name(ws.db, args.session)
+    warnings: list[str] = []
     try:
-        rec = import_audio_file(ws, session.id, args.file, again=args.again)
+        rec = import_audio_file(ws, session.id, args.file, again=args.again, warnings=warnings)
     except AlreadyImportedError as exc:
         raise ValueError(str(exc).replace("import it again and confirm",
                                           "run the same command with --again")) from exc
     print(f"Imported {args.file.name} into {session.name}: {format_ms(rec.duration_ms)}, "
           f"{rec.sample_rate} Hz, {rec.channels} channel(s) (recording {rec.id})")
+    for w in warnings:
+        print(f"warning: {w}")
     return 0

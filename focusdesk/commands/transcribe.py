@@ -137,6 +137,10 @@ def transcribe_cmd(args, ctx) -> int:
     info = job.engine_info
     print(f"Transcribed {session.name}: {job.stored} segment(s) with {info.get('engine')} / "
           f"{info.get('model')}; {job.low_confidence} low-confidence word(s) to review.")
+    if job.stored == 0 and not job.resumed:
+        print(f"warning: no words were found in {session.name}'s audio. Check that it plays and "
+              "holds speech (a file cut short or damaged decodes to silence); 'focusdesk "
+              "speech-coverage' shows what speech was detected.")
     return 0
 
 

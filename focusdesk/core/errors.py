@@ -110,6 +110,12 @@ def _sqlite_error(exc: Exception) -> UserMessage | None:
         return UserMessage("Damaged study file",
                            "The study's database file is damaged. Restore focusdesk.sqlite from a "
                            "backup; focusdesk keeps a .bak copy beside it before each upgrade.")
+    if "readonly database" in text:
+        return UserMessage("Study is read-only",
+                           "The study's database file cannot be written (it is read-only, or "
+                           "marked unchangeable). Nothing was changed. Showing, listing and "
+                           "exporting still work; to change the study, fix the file's permissions "
+                           "or copy the folder somewhere you can write.")
     if "database is locked" in text:
         return UserMessage("Study busy", "Another focusdesk is writing to this study. Wait a "
                            "moment and try again, or close the other focusdesk.")

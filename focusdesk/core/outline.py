@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from focusdesk.core.errors import UserError
+from focusdesk.core.inputs import check_input_file
 from focusdesk.core.model import GuideItem, GuideItemKind, TopicGuide
 
 # The template topic guide and example coding frame, shipped inside the package (and the wheel).
@@ -163,12 +164,36 @@ def guide_to_markdown(guide: TopicGuide) -> str:
 
 # --- YAML with line numbers ------------------------------------------------------------------
 
+MAX_YAML_DEPTH = 64  # a guide or frame is a few levels deep; thousands would exhaust the stack
+
+
 def _compose(text: str, source: str):
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise OutlineError(source, line, f"not valid YAML: {exc.problem}") from exc
+    except RecursionError:
+        raise OutlineError(source, None, _TOO_DEEP) from None
+    _check_depth(node, source)
+    return node
+
+
+_TOO_DEEP = (f"nested more than {MAX_YAML_DEPTH} levels deep; a topic guide or coding frame "
+             "has a few levels (sections, questions, prompts). Check the file.")
+
+
+def _check_depth(root, source: str) -> None:
+    """Refuse absurd nesting before anything walks the tree recursively."""
+    stack = [(root, 1)] if root is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_YAML_DEPTH:
+            raise OutlineError(source, _line(node), _TOO_DEEP)
+        if isinstance(node, yaml.SequenceNode):
+            stack += [(child, depth + 1) for child in node.value]
+        elif isinstance(node, yaml.MappingNode):
+            stack += [(v, depth + 1) for _, v in node.value]
 
 
 def _line(node) -> int:
@@ -394,8 +419,7 @@ def load_guide_file(path: Path | str) -> TopicGuide:
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".md", ".markdown", ".txt"):
         raise OutlineError(str(path), None, "unknown guide format; use .yaml, .yml or .md")
-    if not path.is_file():
-        raise OutlineError(str(path), None, "no such file")
+    check_input_file(path, "topic guide file")
     text = read_text_file(path)
     if suffix in (".yaml", ".yml"):
         return parse_guide_yaml(text, str(path))
@@ -407,8 +431,7 @@ def load_frame_file(path: Path | str) -> list[FrameNode]:
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".md", ".markdown", ".txt"):
         raise OutlineError(str(path), None, "unknown coding frame format; use .yaml, .yml or .md")
-    if not path.is_file():
-        raise OutlineError(str(path), None, "no such file")
+    check_input_file(path, "coding frame file")
     text = read_text_file(path)
     if suffix in (".yaml", ".yml"):
         return parse_frame_yaml(text, str(path))

@@ -27,5 +27,8 @@ def parse_time(text: str) -> int:
     if not match:
         raise ValueError(f"not a time: {text!r} (use HH:MM:SS, HH:MM:SS.mmm or seconds)")
     h, m, s, frac = match.groups()
+    if int(s) >= 60 or (h is not None and int(m) >= 60):
+        raise ValueError(f"not a time: {text!r} (minutes and seconds go up to 59; use HH:MM:SS, "
+                         "HH:MM:SS.mmm or seconds)")
     millis = int((frac or "0").ljust(3, "0"))
     return ((int(h or 0) * 60 + int(m)) * 60 + int(s)) * 1000 + millis

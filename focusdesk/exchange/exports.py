@@ -80,6 +80,37 @@ def _export_session(ws: Workspace, session_id: int, fmt: str, target: Path | str
     return []
 
 
+BINARY_FORMATS = ("docx", "qdpx", "xlsx")  # cannot go to standard output
+
+
+def as_text(ws: Workspace, session_id: int | None, fmt: str, options: ExportOptions | None = None,
+            table: str = "codings") -> str:
+    """A text format's whole content, for ``-o -`` (standard output); ``session_id`` None: the
+    study. Binary formats are refused with what to do instead."""
+    from focusdesk.exchange import spreadsheets
+
+    options = options or ExportOptions()
+    if fmt in BINARY_FORMATS:
+        raise ValueError(f"{fmt} is a binary format and cannot be written to standard output; "
+                         "give a file name with -o.")
+    if session_id is None:
+        if fmt != "csv":
+            raise ValueError(f"Unknown study format {fmt!r}; choose one of {', '.join(STUDY_FORMATS)}.")
+        rows = (spreadsheets.framework_rows(ws.db, options) if table == "framework"
+                else [spreadsheets.CODING_HEADERS] + spreadsheets.coding_rows(ws.db, None, options))
+        return spreadsheets._csv(rows)
+    if fmt in _TEXT:
+        return _TEXT[fmt](load_session(ws.db, session_id, options))
+    if fmt == "rttm":
+        from focusdesk.exchange.rttm import to_rttm
+
+        return to_rttm(ws.db, session_id)
+    if fmt == "csv":
+        return spreadsheets._csv([spreadsheets.CODING_HEADERS]
+                                 + spreadsheets.coding_rows(ws.db, session_id, options))
+    raise ValueError(f"Unknown format {fmt!r}; choose one of {', '.join(SESSION_FORMATS)}.")
+
+
 def export_study(ws: Workspace, fmt: str, target: Path | str, options: ExportOptions | None = None,
                  table: str = "codings", include_media: bool = True) -> list[str]:
     warnings = _export_study(ws, fmt, target, options, table, include_media)

@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlite_utils
 from lxml import etree
 
+from focusdesk.core.inputs import check_input_file
 from focusdesk.core.model import Code
 from focusdesk.exchange.refi_export import study_namespace
 from focusdesk.exchange.refi_schema import (
@@ -100,7 +101,7 @@ def merge_codes(db: sqlite_utils.Database, codes_el: etree._Element, ns: str,
 
 def read_qdc(db: sqlite_utils.Database, path: Path | str) -> int:
     """Import a .qdc; returns the number of codes added. Refuses invalid or unsafe files."""
-    path = Path(path)
+    path = check_input_file(path, "codebook")
     root = parse_xml(path.read_bytes(), path.name)
     if etree.QName(root).namespace != CODEBOOK_NS or etree.QName(root).localname != "CodeBook":
         raise UnsafeFileError(f"{path.name} is not a REFI-QDA codebook (expected a CodeBook element "

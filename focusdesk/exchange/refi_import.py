@@ -20,6 +20,8 @@ from lxml import etree
 
 from focusdesk.audio.media import import_audio_file
 from focusdesk.audio.probe import AudioFileError
+from focusdesk.core.errors import UserError
+from focusdesk.core.inputs import check_input_file
 from focusdesk.core.model import Coding, Memo, Participant, Segment, Session, SessionKind, Site
 from focusdesk.exchange.qdc import merge_codes
 from focusdesk.exchange.refi_schema import PROJECT_NS, project_schema, validation_errors
@@ -66,7 +68,7 @@ class _Package:
 
 def load_project(path: Path | str) -> _Package:
     """Open and check a .qdpx or .qde; raises UnsafeFileError with a clear reason."""
-    path = Path(path)
+    path = check_input_file(path, "REFI-QDA project")
     if path.suffix.lower() == ".qde":
         root = parse_xml(path.read_bytes(), path.name)
         pkg = _Package(root, {}, None, {})
@@ -165,11 +167,65 @@ class _Clock:
         return round(t0 + (t1 - t0) * (pos - p0) / max(p1 - p0, 1))
 
 
+class AlreadyImportedProject(UserError, ValueError):
+    """The project's sources are already sessions of this study (matched by GUID)."""
+
+    title = "Already imported"
+
+
+SOURCES_KEY = "refi_sources"  # study.settings: source GUID -> the session it became
+
+
+def _media_sources(root) -> list:
+    sources = root.find(f"{NS}Sources")
+    return [s for s in (sources if sources is not None else []) if isinstance(s.tag, str)
+            and etree.QName(s).localname not in ("PictureSource", "PDFSource")]
+
+
+def known_sources(db) -> dict[str, str]:
+    """GUID -> session name for every session of this study a project may carry: those this
+    study exported (their GUIDs are stable) and those an earlier import made."""
+    from focusdesk.exchange.refi_export import study_namespace
+    from focusdesk.exchange.refi_schema import stable_guid
+
+    st = study_store.get_study(db)
+    names = {s.id: s.name for s in sessions.list_sessions(db)}
+    if st is None or not names:
+        return {}
+    out = {}
+    if st.settings.get("refi_namespace"):
+        ns = study_namespace(db)
+        out = {stable_guid(ns, "session", sid): name for sid, name in names.items()}
+    for guid, sid in (st.settings.get(SOURCES_KEY) or {}).items():
+        if sid in names:
+            out[guid] = names[sid]
+    return out
+
+
+def _refuse_known(db, root, path: Path) -> None:
+    known = known_sources(db)
+    hits = [known[_g(s.get("guid"))] for s in _media_sources(root) if _g(s.get("guid")) in known]
+    if hits:
+        raise AlreadyImportedProject(
+            f"{path.name} holds sessions this study already has ({', '.join(hits[:5])}"
+            f"{', …' if len(hits) > 5 else ''}; matched by their REFI-QDA GUIDs), so nothing was "
+            "imported: importing it again would duplicate them. To take in changes made in the "
+            "other program, delete those sessions here first, then import the project again.")
+
+
+def _kind_from(src) -> SessionKind | None:
+    """The session kind focusdesk wrote first in the source's Description ("Interview, Site A")."""
+    desc = src.find(f"{NS}Description")
+    first = (desc.text or "").split(",")[0].strip().casefold() if desc is not None else ""
+    return next((k for k in SessionKind if k.label.casefold() == first), None)
+
+
 def import_qdpx(ws: Workspace, path: Path | str) -> ImportReport:
     pkg = load_project(path)
     db = ws.db
     report = ImportReport()
     root = pkg.root
+    _refuse_known(db, root, Path(path))
     with transaction(db):
         _import_all(ws, pkg, root, report)
     return report
@@ -248,11 +304,15 @@ def _import_all(ws: Workspace, pkg: _Package, root, report: ImportReport) -> Non
             continue
         session = sessions.add_session(db, Session(
             name=_unique_session_name(db, Path(name).stem if kind == "TextSource" else name),
-            kind=SessionKind.FOCUS_GROUP if kind != "TextSource" else SessionKind.INTERVIEW,
+            kind=_kind_from(src) or (SessionKind.FOCUS_GROUP if kind != "TextSource"
+                                     else SessionKind.INTERVIEW),
             site_id=source_site.get(sguid), participant_ids=case_sources.get(sguid, []),
             notes=f"Imported from REFI-QDA ({kind} {name})"
             + (f"; times are synthetic ({CHAR_MS} ms per character)" if kind == "TextSource" else "")))
         report.sessions.append(session.name)
+        if sguid:
+            seen = study_store.get_study(db).settings.get(SOURCES_KEY) or {}
+            study_store.update_settings(db, **{SOURCES_KEY: {**seen, sguid: session.id}})
         for nref in src.findall(f"{NS}NoteRef"):
             note_targets[_g(nref.get("targetGUID"))] = ("session", session.id)
         if kind == "TextSource":

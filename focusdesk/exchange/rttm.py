@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from focusdesk.core.errors import UserError
+from focusdesk.core.inputs import check_input_file
 from focusdesk.core.turns import Turn
 from focusdesk.store import diarization, sessions, transcripts
 from focusdesk.store.speaker_ops import assign_speaker, resolve_person
@@ -122,7 +123,7 @@ def import_rttm(db: sqlite_utils.Database, session_id: int, path: Path | str,
     """Replace the session's speaker turns with the file's and re-attribute the words; give a
     voice its person where ``mapping`` (label -> participant code or facilitator name) says so
     or its label is a person's code or name. Returns label -> speaker id."""
-    path = Path(path)
+    path = check_input_file(path, "RTTM file")
     turns = parse_rttm(path.read_text(encoding="utf-8", errors="replace"), uri, source=path.name)
     people = _people_for(db, {t.speaker for t in turns}, mapping or {})
     with transaction(db):

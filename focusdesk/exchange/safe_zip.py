@@ -13,6 +13,8 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
+from focusdesk.core.inputs import check_input_file
+
 MAX_ENTRY_BYTES = 4 * 1024**3  # a long recording may be large; anything bigger is refused
 MAX_XML_BYTES = 256 * 1024**2
 MAX_RATIO = 200  # uncompressed / compressed, for entries over 1 MB
@@ -63,9 +65,7 @@ class SafeZip:
 
 
 def open_zip(path: Path | str, what: str = "archive") -> SafeZip:
-    path = Path(path)
-    if not path.is_file():
-        raise UnsafeFileError(f"There is no file {path}.")
+    path = check_input_file(path)
     if not zipfile.is_zipfile(path):
         raise UnsafeFileError(f"{path.name} is not a valid {what} (not a zip file, or damaged). "
                               "Export it again from the other program.")

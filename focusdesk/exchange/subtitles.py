@@ -63,6 +63,9 @@ def _ms(text: str) -> int:
     sec, _, frac = parts[-1].partition(".")
     h = int(parts[0]) if len(parts) == 3 else 0
     m = int(parts[-2])
+    if m >= 60 or int(sec) >= 60:
+        raise ValueError(f"{text} is not a time: minutes and seconds go up to 59 "
+                         "(write HH:MM:SS.mmm); nothing was imported.")
     return ((h * 60 + m) * 60 + int(sec)) * 1000 + int(frac.ljust(3, "0")[:3])
 
 

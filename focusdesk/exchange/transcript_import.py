@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from focusdesk.core.inputs import check_input_file
 from focusdesk.core.model import Segment
 from focusdesk.exchange.parsed import ParsedTranscript
 from focusdesk.exchange.safe_zip import open_zip
@@ -56,8 +57,7 @@ def docx_paragraphs(path: Path) -> list[str]:
 
 def parse_transcript_file(path: Path | str, fmt: str | None = None) -> ParsedTranscript:
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"There is no file {path}.")
+    check_input_file(path, "transcript file")
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt == "docx":
         result = parse_speaker_text("\n".join(docx_paragraphs(path)), "docx")
@@ -96,6 +96,27 @@ def _link_speaker(db, session_id: int, name: str) -> int:
     return sp.id
 
 
+MAX_SESSION_MS = 24 * 3_600_000  # no recorded session lasts a day: a later cue is a typing slip
+
+
+def check_times(parsed: ParsedTranscript, recorded_ms: int) -> None:
+    """Refuse impossible cue times before anything is stored: a cue that ends before it starts,
+    or one that starts after the recording ends (or past a day when there is no recording)."""
+    from focusdesk.core.timefmt import format_ms
+
+    limit = recorded_ms + 5000 if recorded_ms else MAX_SESSION_MS
+    for n, seg in enumerate(parsed.segments, 1):
+        span = f"{format_ms(seg.start_ms, millis=True)} --> {format_ms(seg.end_ms, millis=True)}"
+        if seg.end_ms < seg.start_ms:
+            raise ValueError(f"Cue {n} ({span}) ends before it starts. Correct its times in the "
+                             "file and import it again; nothing was imported.")
+        if seg.start_ms > limit:
+            after = (f"after the recording ends ({format_ms(recorded_ms)})" if recorded_ms
+                     else "more than a day into the session")
+            raise ValueError(f"Cue {n} ({span}) starts {after}. Check that the file belongs to "
+                             "this session and that its times are right; nothing was imported.")
+
+
 def import_parsed(ws: Workspace, session_id: int, parsed: ParsedTranscript,
                   replace: bool = False) -> TranscriptImport:
     db = ws.db
@@ -106,6 +127,7 @@ def import_parsed(ws: Workspace, session_id: int, parsed: ParsedTranscript,
     recs = transcripts.list_recordings(db, session_id)
     warnings = list(parsed.warnings)
     total = max((r.offset_ms + r.duration_ms for r in recs), default=0)
+    check_times(parsed, total)
     if recs and parsed.segments and parsed.segments[-1].end_ms > total + 5000:
         warnings.append("The transcript runs past the end of the recording; check that it belongs "
                         "to this session.")

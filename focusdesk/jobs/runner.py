@@ -36,6 +36,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from focusdesk.core.logsetup import FILE_ENV, LEVEL_ENV, configure_logging
+
 _DONE = "__job_done__"
 _FAILED = "__job_failed__"
 _POLL_S = 0.1
@@ -96,6 +98,8 @@ def _child_main(worker: str, params: dict, conn, keys: dict | None = None) -> No
     child reads a protected study's media (they travel through the pipe, never a file)."""
     # The parent decides about cancelling; a Ctrl+C in the terminal goes to the whole group.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.environ.get(LEVEL_ENV) or os.environ.get(FILE_ENV):
+        configure_logging()
     if os.environ.get("FOCUSDESK_FORBID_NETWORK") == "1":
         _forbid_network()
 

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,8 @@ from enum import Enum, StrEnum
 from typing import Protocol
 
 from focusdesk.jobs.runner import JobCancelled, JobCrashed, JobError, Message, run_job
+
+log = logging.getLogger(__name__)
 
 
 class JobKind(StrEnum):
@@ -132,11 +135,19 @@ def run_session_job(job: SessionJob, on_progress: Callable[[Progress], None] | N
     again, so the caller's translation of known errors applies.
     """
     run = JobRun(job, on_progress, on_message)
+    spec = job.spec  # the log says which job and session by id, never by name
+    log.debug("job %s of session %s starting", spec.kind.value, spec.session_id)
     try:
         run_job(job.worker, job.params(), run.deliver, cancel)
     except (JobCancelled, JobCrashed, JobError, KeyboardInterrupt) as exc:
-        return run.end(exc)
+        result = run.end(exc)
     except BaseException as exc:
+        log.info("job %s of session %s failed: %s", spec.kind.value, spec.session_id,
+                 type(exc).__name__)
         run.end(exc)
         raise
-    return run.end(None)
+    else:
+        result = run.end(None)
+    log.info("job %s of session %s ended: %s", spec.kind.value, spec.session_id,
+             result.outcome.value)
+    return result

@@ -30,6 +30,31 @@ def get_coding(db: sqlite_utils.Database, coding_id: int) -> Coding:
     return _coding(row)
 
 
+END_SLACK_MS = 1000  # rounding in a typed time or a player position
+
+
+def session_extent_ms(db: sqlite_utils.Database, session_id: int) -> int:
+    """Where the session's media and transcript end (0: it has neither yet)."""
+    row = db.execute(
+        "SELECT MAX(e) FROM (SELECT MAX(offset_ms + duration_ms) AS e FROM recordings "
+        "WHERE session_id = ? UNION ALL SELECT MAX(end_ms) FROM segments WHERE session_id = ?)",
+        [session_id, session_id]).fetchone()
+    return int(row[0] or 0)
+
+
+def _check_within_session(db: sqlite_utils.Database, session_id: int, start_ms: int,
+                          end_ms: int) -> None:
+    """A coding past the end of what was recorded points at nothing: refuse it, saying where
+    the session ends (a session with no audio or transcript yet takes any time)."""
+    from focusdesk.core.timefmt import format_ms
+
+    extent = session_extent_ms(db, session_id)
+    if extent and end_ms > extent + END_SLACK_MS:
+        raise ValueError(f"The session ends at {format_ms(extent, millis=True)}; a coding "
+                         f"{format_ms(start_ms, millis=True)}–{format_ms(end_ms, millis=True)} "
+                         "runs past it. Choose times within the recording.")
+
+
 def apply_code(db: sqlite_utils.Database, session_id: int, code_id: int, start_ms: int, end_ms: int,
                speaker_id: int | None = None, memo: str = "") -> Coding:
     """Code ``[start_ms, end_ms)`` of a session (optionally only ``speaker_id``'s words)."""
@@ -38,6 +63,7 @@ def apply_code(db: sqlite_utils.Database, session_id: int, code_id: int, start_m
         raise ValueError("Select a passage first: a coding must end after it starts.")
     if start_ms < 0:
         raise ValueError("A coding cannot start before the recording (negative time).")
+    _check_within_session(db, session_id, start_ms, end_ms)
     if not db.execute("SELECT 1 FROM codes WHERE id = ?", [code_id]).fetchone():
         raise NotFound(f"No code with id {code_id}; it may have been deleted.")
     if speaker_id is not None and not db.execute(

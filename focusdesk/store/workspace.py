@@ -127,6 +127,40 @@ class Workspace:
         self.close()
 
 
+def _writable(root: Path) -> bool:
+    probe = root / ".focusdesk-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        return False
+    return os.access(root, os.W_OK)
+
+
+def _open_read_only(root: Path, db_path: Path, key: StudyKey | None = None) -> Workspace:
+    """A study in a folder that cannot be written (a read-only mount, a copy on a DVD): opened
+    with SQLite's read-only, immutable URI so nothing (no WAL, no lock file) is written. Showing,
+    listing and exporting work; anything that writes says the study is read-only."""
+    if not db_path.is_file():
+        raise WorkspaceError(f"There is no study in {root} (and the folder is read-only).")
+    try:
+        conn = protected_db.connect(db_path.resolve(), key, immutable=True, isolation_level=None,
+                                    check_same_thread=False)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except protected_db.database_errors() as exc:
+        raise WorkspaceError(f"{db_path} cannot be read ({exc}). It was left untouched.") from exc
+    if version != LATEST:
+        conn.close()
+        newer = version > LATEST
+        raise WorkspaceError(
+            f"The study in {root} is read-only and was written by "
+            f"{'a newer' if newer else 'an older'} focusdesk (schema v{version}, this one "
+            f"uses v{LATEST}). Copy the folder somewhere you can write and open the copy"
+            + (" with a newer focusdesk." if newer else "; it is upgraded there."))
+    conn.execute("PRAGMA query_only=ON")
+    return Workspace(root=root, db=sqlite_utils.Database(conn), exclusive=False, key=key)
+
+
 def _check_writable(root: Path) -> None:
     probe = root / ".focusdesk-write-test"
     try:
@@ -297,6 +331,7 @@ def _unlock(root: Path, passphrase: str | None, recovery_key: str | None
 def open_workspace(
     root: Path | str | None = None, *, create: bool = True, exclusive: bool = False,
     passphrase: str | None = None, recovery_key: str | None = None,
+    read_only: bool = False,
 ) -> Workspace:
     """Open (and create or migrate) the study folder.
 
@@ -304,12 +339,16 @@ def open_workspace(
     a shared lock so they can run side by side but not while a window has the study open.
     A protected study needs ``passphrase`` or ``recovery_key`` unless this process has already
     unlocked it (``PassphraseNeeded``); a wrong one raises ``WrongPassphrase``.
+    ``read_only`` is for commands that only read: they never create a study (a mistyped path says
+    there is none), and a folder that cannot be written is opened read-only.
     """
     root = Path(root) if root is not None else default_workspace()
     root = root.expanduser()
     if not root.exists():
         if not create:
-            raise WorkspaceError(f"There is no study folder at {root}. Run 'focusdesk study init'.")
+            raise WorkspaceError(f"There is no study at {root}. Check the folder's name, or "
+                                 f"create a study there with: focusdesk --workspace {root} "
+                                 "study init --title TITLE")
         try:
             root.mkdir(parents=True)
         except OSError as exc:
@@ -317,6 +356,12 @@ def open_workspace(
     elif not root.is_dir():
         raise WorkspaceError(f"{root} is a file, not a folder. Choose a folder for the study.")
     db_path = root / DB_NAME
+    if read_only and not db_path.is_file():
+        raise WorkspaceError(f"There is no study in {root}. Check the folder's name, or create "
+                             f"one there with: focusdesk --workspace {root} study init --title TITLE")
+    if read_only and not _writable(root):
+        key, _ = _unlock(root, passphrase, recovery_key)
+        return _open_read_only(root, db_path, key)
     _check_writable(root)
     from focusdesk.store.protect.convert import finish_interrupted
 

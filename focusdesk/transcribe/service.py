@@ -6,9 +6,11 @@ that recording, and :meth:`SessionTranscription.handle` stores each message as i
 run in the thread that owns the database: the CLI's thread, or the UI thread). A killed job
 therefore loses at most the segment being decoded; running it again resumes there.
 
-Starting again from the beginning (``restart``) replaces a recording's Whisper segments only when
-the worker starts that recording's task, so a restart cancelled (or failing to load its model)
-before then keeps the old transcript.
+Starting again from the beginning (``restart``) keeps the old transcript until the new one is
+complete: a restart's segments are held (``Task.staged``) and replace a recording's Whisper
+segments in one transaction when the worker finishes that recording, as a diarization replaces a
+recording's turns in one step when its result arrives. A restart killed, cancelled or failing at
+any point leaves the old transcript as it was (and starts from the beginning next time).
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class Task:
     start_ms: int
     run_id: int | None = None
     segments: int = 0
+    staged: list[Segment] = field(default_factory=list)  # a restart's segments, not stored yet
+    staged_speech: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -162,10 +166,17 @@ class SessionTranscription:
             runs.update_run(self.ws.db, task.run_id, language=message["language"])
         elif kind == "task_done":
             task = self.tasks[message["task"]]
-            runs.mark_done(self.ws.db, task.run_id,
-                           end_ms=task.recording.offset_ms + task.recording.duration_ms,
-                           settings=json.dumps({**self._settings_record(),
-                                                "stats": message.get("stats", {})}))
+            with transaction(self.ws.db):
+                if self.restart:
+                    self._replace_with_staged(task)
+                runs.mark_done(self.ws.db, task.run_id,
+                               end_ms=task.recording.offset_ms + task.recording.duration_ms,
+                               settings=json.dumps({**self._settings_record(),
+                                                    "stats": message.get("stats", {})}))
+            if self.restart and self.on_segment:
+                for seg in task.staged:
+                    self.on_segment(seg)
+            task.staged, task.staged_speech = [], []
 
     def progress_note(self) -> str:
         return f"{self.stored} segment(s) stored" if self.stored else ""
@@ -175,11 +186,20 @@ class SessionTranscription:
         return {"settings": self.engine_info.get("settings", self.settings.to_dict()),
                 **{k: self.engine_info[k] for k in keep if k in self.engine_info}}
 
+    def _replace_with_staged(self, task: Task) -> None:
+        """The restart's pass is complete: the old one goes and the new one comes in (called
+        inside one transaction, so a kill leaves one or the other)."""
+        rec = task.recording
+        runs.replace_pass(self.ws.db, rec.id, task.channel)
+        transcripts.add_segments(self.ws.db, task.staged)
+        speech_regions.add_regions(self.ws.db, self.session_id, rec.id, task.channel,
+                                   task.staged_speech)
+        runs.update_run(self.ws.db, task.run_id, segments=len(task.staged),
+                        end_ms=max((s.end_ms for s in task.staged), default=None))
+
     def _start_run(self, task: Task) -> None:
         rec = task.recording
         with transaction(self.ws.db):
-            if self.restart:  # the new pass is running: now the old one goes
-                runs.replace_pass(self.ws.db, rec.id, task.channel)
             run_id = runs.start_run(
                 self.ws.db, session_id=self.session_id, recording_id=rec.id, channel=task.channel,
                 engine=self.engine_info.get("engine", self.settings.engine),
@@ -187,12 +207,17 @@ class SessionTranscription:
                 language=self.settings.language, settings=json.dumps(self._settings_record()),
                 start_ms=rec.offset_ms + task.start_ms)
             # this task detects speech again from its start: what a killed run stored after
-            # that point goes (a restart's replace_pass dropped the rest already)
-            speech_regions.clear_from(self.ws.db, rec.id, task.channel, rec.offset_ms + task.start_ms)
+            # that point goes (a restart keeps the old pass's until it replaces the whole pass)
+            if not self.restart:
+                speech_regions.clear_from(self.ws.db, rec.id, task.channel,
+                                          rec.offset_ms + task.start_ms)
         task.run_id = run_id  # only once committed (a full disk fails the commit)
 
     def _store_speech(self, task: Task, regions: list) -> None:
         off = task.recording.offset_ms
+        if self.restart:
+            task.staged_speech += [(off + round(a * 1000), off + round(b * 1000)) for a, b in regions]
+            return
         with transaction(self.ws.db):
             speech_regions.add_regions(self.ws.db, self.session_id, task.recording.id, task.channel,
                                        [(off + round(a * 1000), off + round(b * 1000))
@@ -213,6 +238,12 @@ class SessionTranscription:
         seg = Segment(session_id=self.session_id, start_ms=ms(m["start"]),
                       end_ms=max(ms(m["start"]), ms(m["end"])), text=m["text"], speaker_id=speaker_id,
                       recording_id=rec.id, channel=task.channel, source="whisper", words=words)
+        if self.restart:  # stored with the rest when the pass is complete
+            task.staged.append(seg)
+            task.segments += 1
+            self.stored += 1
+            self.low_confidence += len(low_confidence_words(seg))
+            return
         with transaction(self.ws.db):
             transcripts.add_segment(self.ws.db, seg)
             task.segments += 1
@@ -236,8 +267,10 @@ class SessionTranscription:
             low = (f", {self.low_confidence} low-confidence word(s) to review"
                    if self.low_confidence else "")
             return f"Done: {self.stored} segment(s) stored{low}."
-        if self.restart and all(t.run_id is None for t in self.tasks):
-            kept = "The transcript is as it was."
+        if self.restart:
+            kept = ("Recordings the new pass finished have their new transcript; the others "
+                    "keep the one they had." if any(t.segments and not t.staged for t in self.tasks)
+                    else "The transcript is as it was.")
         else:
             kept = "What was transcribed is kept; start again to continue where it stopped."
         if outcome is JobOutcome.CANCELLED:

@@ -13,10 +13,13 @@ from focusdesk.store.protect.keyfile import StudyKey
 
 
 def connect(path: Path | str, key: StudyKey | None, *, timeout: float = 5.0,
-            readonly: bool = False, **kwargs) -> sqlite3.Connection:
+            readonly: bool = False, immutable: bool = False, **kwargs) -> sqlite3.Connection:
     """A connection to ``path``; keyed with ``key`` when given. ``readonly`` opens with
-    ``mode=ro`` so a damaged file is never written to."""
+    ``mode=ro`` so a damaged file is never written to; ``immutable`` also writes no lock or WAL
+    (a study in a folder that cannot be written)."""
     target, uri = (f"file:{path}?mode=ro", True) if readonly else (str(path), False)
+    if immutable:
+        target, uri = f"{Path(path).as_uri()}?mode=ro&immutable=1", True
     if key is None:
         return sqlite3.connect(target, uri=uri, timeout=timeout, **kwargs)
     import sqlcipher3

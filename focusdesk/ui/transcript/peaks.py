@@ -69,11 +69,11 @@ class PeaksLoader(QObject):
                 if peaks is not None:
                     self._emit(missing[path], peaks)
             elif msg["type"] == "error":
-                log.warning("waveform for %s failed: %s", Path(path).name, msg.get("error", ""))
+                log.warning("waveform failed: %s", msg.get("error_type") or "error")  # no name or text
 
         try:
             run_job(WORKER, {"paths": list(missing)}, on_message, cancel=self.cancel)
         except JobCancelled:
             return
         except Exception as exc:  # a crashed child must not take the editor down
-            log.warning("waveform job failed: %s", exc)
+            log.warning("waveform job failed: %s", type(exc).__name__)
