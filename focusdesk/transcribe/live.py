@@ -24,7 +24,8 @@ params: ``{"settings", "tasks": [{"path", "start_s", "closed"}], "control": Queu
 audio) and ``{"op": "stop"}`` (no more takes: finish what is there, then return) on ``control``.
 Messages are the offline worker's (``engine``, ``task``, ``speech``, ``segment``, ``language``,
 ``task_done``, ``progress``; times in seconds of the take) plus ``{"type": "provisional",
-"task", "start", "end", "text"}`` and ``{"type": "behind", "behind_s"}``.
+"task", "start", "end", "text"}``, ``{"type": "position", "task", "end_s"}`` (transcribed up to
+there) and ``{"type": "behind", "behind_s"}`` (audio read but not transcribed).
 """
 
 from __future__ import annotations
@@ -276,6 +277,7 @@ class LiveWorker:
                                 on_speech=lambda r: self.emit(
                                     {"type": "speech", "task": take.index,
                                      "regions": [[a, b] for a, b in r]}))
+        self.emit({"type": "position", "task": take.index, "end_s": take.buffer_start})
         if final and not len(take.buffer):
             stats = take.decoder.finish()
             take.done = True

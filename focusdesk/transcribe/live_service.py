@@ -73,6 +73,8 @@ class LiveTranscription(SessionTranscription):
     behind_s: float = 0.0
     stopped: bool = False
     dropped: set[int] = field(default_factory=set)
+    finished_tasks: set[int] = field(default_factory=set)
+    committed: dict[int, int] = field(default_factory=dict)  # task: transcribed up to (session ms)
     control: object = None
 
     def __post_init__(self) -> None:
@@ -142,12 +144,18 @@ class LiveTranscription(SessionTranscription):
         if kind == "behind":
             self.behind_s = float(message["behind_s"])
             return
+        if kind == "position":
+            task = self.tasks[message["task"]]
+            self.committed[message["task"]] = task.recording.offset_ms + round(message["end_s"] * 1000)
+            return
         if kind == "provisional":
             if self.on_caption is not None and message["text"]:
                 off = self.tasks[message["task"]].recording.offset_ms
                 self.on_caption(Caption(off + round(message["start"] * 1000),
                                         off + round(message["end"] * 1000), message["text"], True))
             return
+        if kind == "task_done":
+            self.finished_tasks.add(message["task"])
         super().handle(message)
 
     def _store(self, task: Task, m: dict) -> None:
@@ -164,6 +172,21 @@ class LiveTranscription(SessionTranscription):
             if self.on_caption is not None:
                 self.on_caption(Caption(seg.start_ms, seg.end_ms, seg.text, False, seg.id))
 
+    def behind_ms(self, now_ms: int | None = None) -> int:
+        """Recorded audio not transcribed yet; ``now_ms``: the recorder's position (session time)
+        for the take being recorded. Worked out here, so a transcriber too busy to report is
+        still seen falling behind."""
+        if now_ms is None:
+            return int(self.behind_s * 1000)
+        total = 0
+        for i, task in enumerate(self.tasks):
+            if i in self.dropped or i in self.finished_tasks:
+                continue
+            rec = task.recording
+            end = now_ms if rec.status == "recording" else rec.offset_ms + rec.duration_ms
+            total += max(0, end - self.committed.get(i, rec.offset_ms + task.start_ms))
+        return total
+
     def progress_note(self) -> str:
         return catching_up(self.behind_s)
 
@@ -178,5 +201,6 @@ def catching_up(behind_s: float) -> str:
     """"catching up (2 min behind)" once the transcriber is more than a window behind."""
     if behind_s < CATCHING_UP_S:
         return ""
-    minutes = round(behind_s / 60)
-    return f"catching up ({minutes} min behind)" if minutes >= 1 else f"catching up ({behind_s:.0f} s behind)"
+    if behind_s < 90:
+        return f"catching up ({behind_s:.0f} s behind)"
+    return f"catching up ({round(behind_s / 60)} min behind)"
