@@ -86,6 +86,16 @@ class _Take:
         return self.total_frames / self.rate if self.rate else 0.0
 
 
+def lower_priority() -> None:
+    """Below the recorder and the window (Windows has no nice: there the single decoding thread
+    is what leaves the other cores free)."""
+    if hasattr(os, "nice"):
+        try:
+            os.nice(NICE)
+        except OSError:
+            pass
+
+
 class _Reader:
     """Turns a take's int16 frames into 16-kHz mono float32 the way the offline decoder does
     (PyAV's resampler to planar float, then the channels' mean)."""
@@ -218,10 +228,7 @@ class LiveWorker:
                    if not (t.done or t.dropped) and t.next_frame >= 0)
 
     def run(self) -> None:
-        try:
-            os.nice(int(NICE))
-        except (AttributeError, OSError):
-            pass  # Windows has no nice; the engine's single thread still leaves room
+        lower_priority()
         self.emit({"type": "progress", "fraction": 0.0, "eta_s": None, "text": "Loading the model…"})
         self.engine = load_engine(self.settings)
         self.emit({"type": "engine", **self.engine.describe(), "settings": self.settings.to_dict(),
@@ -307,3 +314,24 @@ class LiveWorker:
 def live_worker(params: dict, emit) -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     LiveWorker(params, emit).run()
+
+
+SPEED_WORKER = "focusdesk.transcribe.live:speed_worker"
+SPEED_SAMPLE_S = 10.0
+
+
+def speed_worker(params: dict, emit) -> None:
+    """How many times real time this computer decodes with the live settings (low priority, one
+    thread): one Whisper input of ``SPEED_SAMPLE_S`` of quiet noise, after a warm-up. The encoder,
+    which costs the same for any audio, is most of a window's cost with the small models."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    lower_priority()
+    settings = Settings.from_dict(params.get("settings") or {})
+    engine = load_engine(settings)
+    rng = np.random.default_rng(0)
+    audio = (rng.standard_normal(int(SPEED_SAMPLE_S * SAMPLE_RATE)) * 0.003).astype(np.float32)
+    list(engine.transcribe(audio[:SAMPLE_RATE], "en", None)[1])  # warm-up
+    began = time.perf_counter()
+    list(engine.transcribe(audio, "en", None)[1])
+    elapsed = max(1e-3, time.perf_counter() - began)
+    emit({"type": "speed", "factor": round(SPEED_SAMPLE_S / elapsed, 1)})

@@ -24,7 +24,7 @@ from typing import ClassVar
 from focusdesk.core.model import Recording
 from focusdesk.jobs.session_job import JobKind, JobOutcome, JobSpec
 from focusdesk.store import transcripts
-from focusdesk.transcribe.live import LIVE_WORKER
+from focusdesk.transcribe.live import LIVE_WORKER, SPEED_WORKER
 from focusdesk.transcribe.service import (
     DONE_SLACK_MS,
     SessionTranscription,
@@ -34,13 +34,19 @@ from focusdesk.transcribe.service import (
 )
 from focusdesk.transcribe.types import Settings
 
-LIVE_KEY = "live_transcription"  # study.settings: True, False, or absent (on)
+LIVE_KEY = "live_transcription"  # study.settings: True, False, or absent (decided by the speed)
+SPEED_KEY = "live_speed"  # study.settings: times real time measured by the microphone test
+KEEPS_UP = 4.0  # decoding 4x real time on one thread leaves room for provisional tails and more
 CATCHING_UP_S = 45.0  # behind by more than a window or so: say so
 
 
 def live_enabled(study_settings: dict) -> bool:
-    """Live transcription is on unless the study turned it off."""
-    return study_settings.get(LIVE_KEY) is not False
+    """On or off as the study chose; until then, on when the microphone test measured that this
+    computer keeps up (off while it has not been measured)."""
+    chosen = study_settings.get(LIVE_KEY)
+    if chosen is not None:
+        return bool(chosen)
+    return float(study_settings.get(SPEED_KEY) or 0.0) >= KEEPS_UP
 
 
 def live_settings(settings: Settings) -> Settings:
@@ -195,6 +201,38 @@ class LiveTranscription(SessionTranscription):
         if outcome is JobOutcome.DONE:
             return f"Live transcript complete: {self.stored} segment(s) stored."
         return message.replace("start again to continue", "transcribe the session to finish it")
+
+
+@dataclass
+class SpeedCheck:
+    """A short job that measures how fast live transcription runs here (see live.speed_worker)."""
+
+    worker: ClassVar[str] = SPEED_WORKER
+
+    session_id: int
+    settings: Settings
+    factor: float | None = None
+
+    @property
+    def spec(self) -> JobSpec:
+        return JobSpec(JobKind.LIVE, self.session_id, "Checking transcription speed",
+                       self.settings.to_dict())
+
+    def params(self) -> dict:
+        return {"settings": live_settings(self.settings).to_dict()}
+
+    def handle(self, message: dict) -> None:
+        if message.get("type") == "speed":
+            self.factor = float(message["factor"])
+
+    def progress_note(self) -> str:
+        return ""
+
+    def finish(self, outcome: JobOutcome, error: BaseException | None = None) -> str:
+        if self.factor is None:
+            return f"The transcription speed could not be measured: {error or outcome.value}."
+        verdict = "keeps up" if self.factor >= KEEPS_UP else "may not keep up"
+        return f"Transcription runs {self.factor:g}× real time here: live captions {verdict}."
 
 
 def catching_up(behind_s: float) -> str:

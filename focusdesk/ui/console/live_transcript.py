@@ -19,8 +19,10 @@ from focusdesk.jobs.session_job import BackgroundJob, JobOutcome, JobResult
 from focusdesk.store import study
 from focusdesk.transcribe.live_service import (
     LIVE_KEY,
+    SPEED_KEY,
     Caption,
     LiveTranscription,
+    SpeedCheck,
     catching_up,
     live_enabled,
 )
@@ -54,6 +56,7 @@ class LiveTranscriptDriver(QObject):
         self.job: LiveTranscription | None = None
         self.runner: BackgroundJob | None = None
         self.result: JobResult | None = None
+        self.speed: BackgroundJob | None = None  # the speed check of the microphone test
         self._announced = 0.0
         self._pending = False
         st = study.get_study(console.ws.db)
@@ -69,11 +72,15 @@ class LiveTranscriptDriver(QObject):
         self.panel.status.setText("" if self.panel.enabled_box.isChecked()
                                   else "Captions are off for this study.")
         console.recorder.starting.connect(self.start)
+        console.recorder.test_button.clicked.connect(self.measure)
         console.recorder.failed.connect(lambda _m: None if console.recorder.is_recording()
                                         else self.cancel())
         self.timer = QTimer(self)
         self.timer.setInterval(PUMP_MS)
         self.timer.timeout.connect(self.pump)
+        self.speed_timer = QTimer(self)
+        self.speed_timer.setInterval(PUMP_MS)
+        self.speed_timer.timeout.connect(self._pump_speed)
 
     def _toggled(self, on: bool) -> None:
         study.update_settings(self.console.ws.db, **{LIVE_KEY: on})
@@ -81,6 +88,30 @@ class LiveTranscriptDriver(QObject):
 
     def is_running(self) -> bool:
         return self.runner is not None and self.result is None
+
+    # --- does this computer keep up? (measured during the microphone test) --------------------
+
+    def measure(self) -> None:
+        if self.speed is not None or self.is_running():
+            return
+        check = SpeedCheck(self.console.session_id, _transcription_settings())
+        self.speed = BackgroundJob(check).start()
+        self.speed_timer.start()
+
+    def _pump_speed(self) -> None:
+        result = self.speed.pump() if self.speed is not None else None
+        if result is None:
+            return
+        self.speed_timer.stop()
+        check, self.speed = self.speed.run.job, None
+        if check.factor is None:
+            return
+        settings = study.update_settings(self.console.ws.db, **{SPEED_KEY: check.factor})
+        if settings.get(LIVE_KEY) is None:  # not chosen yet: the measurement decides
+            self.panel.enabled_box.blockSignals(True)
+            self.panel.enabled_box.setChecked(live_enabled(settings))
+            self.panel.enabled_box.blockSignals(False)
+        self.panel.status.setText(result.message)
 
     # --- start, pump, stop ---------------------------------------------------------------------
 
@@ -155,6 +186,10 @@ class LiveTranscriptDriver(QObject):
         return True
 
     def cancel(self) -> None:
+        if self.speed is not None:
+            self.speed.cancel()
+            self.speed = None
+            self.speed_timer.stop()
         if self.is_running():
             self.job.stop()
             result = self.runner.cancel()
