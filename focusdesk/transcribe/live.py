@@ -49,6 +49,8 @@ MIN_WINDOW_S = 10.0  # a window is at least this long (Whisper needs context) ..
 MAX_WINDOW_S = 30.0  # ... and at most this (one decoding input; caption latency)
 PAUSE_MIN_MS = 400  # a gap in the VAD's speech at least this long is a pause to cut at
 PAUSE_CONFIRM_S = 0.3  # audio after a trailing pause before it counts (speech may resume)
+PAUSE_CONTEXT_S = 2.0  # audio before the earliest cut the VAD looks at
+CHECK_EVERY_S = 1.0  # new audio before the buffer is searched for a pause again
 READ_S = 5.0  # frames read from the take at a time
 IDLE_S = 0.25  # wait for more audio
 PROVISIONAL_EVERY_S = 2.5  # new tail audio before the tail is decoded again as a caption
@@ -76,6 +78,7 @@ class _Take:
     resampler: object = None
     flushed: bool = False
     provisional_at: float = 0.0  # buffer end (s) when the tail was last decoded
+    checked_at: float = 0.0  # buffer end (s) when it was last searched for a pause
 
     @property
     def buffer_end(self) -> float:
@@ -150,9 +153,10 @@ def find_cut(buffer: np.ndarray, threshold: float, final: bool) -> int | None:
         return None
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    chunks = get_speech_timestamps(
-        buffer[:hi], VadOptions(threshold=threshold, min_silence_duration_ms=PAUSE_MIN_MS,
-                                speech_pad_ms=0), sampling_rate=SAMPLE_RATE)
+    base = max(0, lo - int(PAUSE_CONTEXT_S * SAMPLE_RATE))  # only where a cut may fall: cheap
+    chunks = [{"start": c["start"] + base, "end": c["end"] + base} for c in get_speech_timestamps(
+        buffer[base:hi], VadOptions(threshold=threshold, min_silence_duration_ms=PAUSE_MIN_MS,
+                                    speech_pad_ms=0), sampling_rate=SAMPLE_RATE)]
     if not chunks:
         return min(n, hi)
     confirm = int(PAUSE_CONFIRM_S * SAMPLE_RATE)
@@ -268,7 +272,10 @@ class LiveWorker:
             if not reader.feed(final=take.closed):
                 break
         final = take.closed and take.next_frame >= take.total_frames and take.flushed
-        cut = find_cut(take.buffer, self.settings.vad_threshold, final)
+        cut = None
+        if final or take.buffer_end - take.checked_at >= CHECK_EVERY_S:
+            take.checked_at = take.buffer_end
+            cut = find_cut(take.buffer, self.settings.vad_threshold, final)
         if cut is None:
             return self._provisional(take)
         if take.decoder is None:
