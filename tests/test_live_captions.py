@@ -12,12 +12,13 @@ from conftest import AUDIO
 from pulse import PulseServer
 from PySide6.QtCore import Qt
 from references import JFK, assert_close
+from test_live_console import show_focused
 
 from focusdesk.audio.capture import refresh_devices
 from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
 from focusdesk.store import annotations, study, transcripts
 from focusdesk.store import transcription_runs as runs
-from focusdesk.transcribe.live_service import LIVE_KEY, SPEED_KEY, live_enabled
+from focusdesk.transcribe.live_service import KEEPS_UP, LIVE_KEY, SPEED_KEY, live_enabled
 from focusdesk.ui.console.captions import KIND_ROLE, MS_ROLE
 from focusdesk.ui.console.console_view import LiveConsole
 
@@ -85,6 +86,11 @@ def test_captions_while_recording_and_a_click_marks_a_key_quote(seeded, speech, 
                          pos=panel.list.visualItemRect(first).center())
         quote = annotations.list_markers(seeded.db, sid)[-1]
         assert (quote.tag, quote.ms) == ("key quote", ms)
+        show_focused(qtbot, view)
+        latest = panel.last_caption_ms()
+        qtbot.keyClick(view.guide_tree, Qt.Key.Key_Q)  # the caption just shown
+        quote = annotations.list_markers(seeded.db, sid)[-1]
+        assert quote.tag == "key quote" and quote.ms in (latest, panel.last_caption_ms())
         qtbot.waitUntil(lambda: view.recorder.recorder.recorded_ms() >= 14_000, timeout=30_000)
     finally:
         player.terminate()
@@ -96,3 +102,28 @@ def test_captions_while_recording_and_a_click_marks_a_key_quote(seeded, speech, 
     assert said == " ".join(s.text for s in transcripts.list_segments(seeded.db, sid))
     (run,) = runs.list_runs(seeded.db, sid)
     assert run["status"] == "done" and '"live": true' in run["settings"]
+
+
+def test_microphone_test_measures_whether_this_computer_keeps_up(seeded, speech, qtbot):
+    sid = sid_of(seeded)
+    view = LiveConsole(seeded, sid)
+    qtbot.addWidget(view, before_close_func=lambda v: v.live_transcript.cancel())
+    panel = view.captions
+    assert not panel.enabled_box.isChecked()
+    qtbot.mouseClick(view.recorder.test_button, Qt.MouseButton.LeftButton)
+
+    def measured() -> float | None:
+        return study.get_study(seeded.db).settings.get(SPEED_KEY)
+
+    qtbot.waitUntil(lambda: measured() is not None, timeout=60_000)
+    factor = measured()
+    assert factor > 0 and "real time here" in panel.status.text()
+    assert panel.enabled_box.isChecked() == (factor >= KEEPS_UP)
+    assert LIVE_KEY not in study.get_study(seeded.db).settings  # measured, not chosen
+    panel.enabled_box.setChecked(True)
+    panel.enabled_box.setChecked(False)  # the user's choice wins over the measurement
+    assert study.get_study(seeded.db).settings[LIVE_KEY] is False
+    assert not live_enabled(study.get_study(seeded.db).settings)
+    again = LiveConsole(seeded, sid)
+    qtbot.addWidget(again)
+    assert not again.captions.enabled_box.isChecked()

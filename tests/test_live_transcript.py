@@ -169,7 +169,7 @@ def test_kill_9_then_the_next_recording_resumes_the_live_transcript(seeded, puls
 
 
 def test_starved_transcriber_drops_no_audio_and_catches_up_after_stop(seeded, clips):
-    """The transcriber stalls 8 s before each window (a busy laptop): it falls behind while
+    """The transcriber stalls 6 s before each window (a busy laptop): it falls behind while
     recording, the recording does not notice, and the transcript is finished after the stop."""
     from focusdesk.audio.capture import refresh_devices, resolve_device
     from focusdesk.audio.recorder import SessionRecorder
@@ -182,7 +182,7 @@ def test_starved_transcriber_drops_no_audio_and_catches_up_after_stop(seeded, cl
     refresh_devices()
     sid = sid_of(seeded)
     try:
-        job = LiveTranscription(seeded, sid, Settings(), pace_s=8.0)
+        job = LiveTranscription(seeded, sid, Settings(), pace_s=6.0)
         live = BackgroundJob(job).start()
         recorder = SessionRecorder(seeded, sid, resolve_device(None), rate=48000, channels=1)
         recorder.listener = job

@@ -47,13 +47,14 @@ from focusdesk.transcribe.types import Settings
 LIVE_WORKER = "focusdesk.transcribe.live:live_worker"
 MIN_WINDOW_S = 10.0  # a window is at least this long (Whisper needs context) ...
 MAX_WINDOW_S = 30.0  # ... and at most this (one decoding input; caption latency)
-PAUSE_MIN_MS = 400  # a gap in the VAD's speech at least this long is a pause to cut at
+PAUSE_MIN_MS = 300  # a gap in the VAD's speech at least this long is a pause to cut at
 PAUSE_CONFIRM_S = 0.3  # audio after a trailing pause before it counts (speech may resume)
 PAUSE_CONTEXT_S = 2.0  # audio before the earliest cut the VAD looks at
 CHECK_EVERY_S = 1.0  # new audio before the buffer is searched for a pause again
 READ_S = 5.0  # frames read from the take at a time
 IDLE_S = 0.25  # wait for more audio
-PROVISIONAL_EVERY_S = 2.5  # new tail audio before the tail is decoded again as a caption
+PROVISIONAL_EVERY_S = 2.0  # new tail audio before the tail is decoded again as a caption
+PROVISIONAL_MAX_S = 10.0  # only the newest audio of the tail: what is being said now
 PROVISIONAL_MAX_BEHIND_S = 4.0  # provisional captions only while the transcriber keeps up
 NICE = 10
 
@@ -242,13 +243,19 @@ class LiveWorker:
             self._drain(0)
             if os.getppid() != self.parent:
                 return  # the window or CLI is gone; what it stored is stored
-            take = next((t for t in self.takes if not (t.done or t.dropped)), None)
-            if take is None:
+            pending = [t for t in self.takes if not (t.done or t.dropped)]
+            if not pending:
                 if self.stopping:
                     break
                 self._drain(IDLE_S)
                 continue
-            worked = self._step(take)
+            # the take being recorded first (its captions are live); earlier takes not yet
+            # transcribed (recovered after a crash, recorded with captions off) in its pauses
+            worked = False
+            for take in [t for t in pending if not t.closed] + [t for t in pending if t.closed][:1]:
+                if self._step(take):
+                    worked = True
+                    break
             behind = self.behind_s()
             if abs(behind - last_behind) >= 1.0 or (behind < 1.0 <= last_behind):
                 last_behind = behind
@@ -312,9 +319,11 @@ class LiveWorker:
             return False
         take.provisional_at = take.buffer_end
         language = take.decoder.stats.language if take.decoder else self.settings.language
-        text = provisional_text(self.engine, take.buffer, self.settings, language)
-        self.emit({"type": "provisional", "task": take.index, "start": take.buffer_start,
-                   "end": take.buffer_end, "text": text})
+        skip = max(0, len(take.buffer) - int(PROVISIONAL_MAX_S * SAMPLE_RATE))
+        text = provisional_text(self.engine, take.buffer[skip:], self.settings, language)
+        self.emit({"type": "provisional", "task": take.index,
+                   "start": take.buffer_start + skip / SAMPLE_RATE, "end": take.buffer_end,
+                   "text": text})
         return True
 
 

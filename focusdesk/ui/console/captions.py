@@ -111,6 +111,14 @@ class CaptionPanel(QWidget):
             self.list.takeItem(self.list.row(self._tail))
             self._tail = None
 
+    def last_caption_ms(self) -> int | None:
+        """Where the newest caption (or the tail being said) begins."""
+        for row in range(self.list.count() - 1, -1, -1):
+            item = self.list.item(row)
+            if item.data(KIND_ROLE) in ("caption", "tail"):
+                return int(item.data(MS_ROLE))
+        return None
+
     def captions(self) -> list[QListWidgetItem]:
         return [self.list.item(i) for i in range(self.list.count())
                 if self.list.item(i).data(KIND_ROLE) == "caption"]

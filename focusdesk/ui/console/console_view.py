@@ -3,7 +3,8 @@
 Keys (while the console has focus; typing in the note field is never taken over):
 1-9 mark "now" with a question of the current section, N the next question, S the next section,
 F1-F12 the study's quick tags, Ctrl+Enter saves the note (timed from its first keystroke),
-Alt+1-Alt+9 tap a seat of the seating plan ("this is P03 speaking", see ``seats.py``).
+Alt+1-Alt+9 tap a seat of the seating plan ("this is P03 speaking", see ``seats.py``),
+Q marks the last caption as a key quote at its time (a click on a caption does the same).
 Every marker and tap is written to the database the moment it is made.
 """
 
@@ -206,6 +207,7 @@ class LiveConsole(QWidget):
         for n in range(1, 10):
             self._shortcut(str(n), lambda n=n: self.mark_question(n))
         self._shortcut("N", self.next_item)
+        self._shortcut("Q", self.quote_last_caption)
         self._shortcut("S", self.next_section)
         for i, tag in enumerate(self.tags):
             self._shortcut(f"F{i + 1}", lambda t=tag: self.mark_tag(t))
@@ -343,6 +345,11 @@ class LiveConsole(QWidget):
     def mark_quote_at(self, ms: int) -> Marker | None:
         """A caption clicked: a key quote at the time its words were said."""
         return self._store(self.live.tag(KEY_QUOTE, ms))
+
+    def quote_last_caption(self) -> Marker | None:
+        """Q: the caption just shown (the stored line, or the grey tail) is a key quote."""
+        ms = self.captions.last_caption_ms()
+        return self.mark_quote_at(ms) if ms is not None else None
 
     def note_at(self, ms: int) -> None:
         """A note anchored to a caption's time: typed in the note field, saved as usual."""

@@ -73,8 +73,10 @@ class LiveTranscriptDriver(QObject):
                                   else "Captions are off for this study.")
         console.recorder.starting.connect(self.start)
         console.recorder.test_button.clicked.connect(self.measure)
-        console.recorder.failed.connect(lambda _m: None if console.recorder.is_recording()
-                                        else self.cancel())
+        # a recorder that could not start: no take will come (one that failed later stops as
+        # usual, and the tail of what it kept is transcribed)
+        console.recorder.failed.connect(lambda _m: self.cancel() if console.recorder.recorder is None
+                                        else None)
         self.timer = QTimer(self)
         self.timer.setInterval(PUMP_MS)
         self.timer.timeout.connect(self.pump)
