@@ -47,7 +47,7 @@ from focusdesk.transcribe.types import Settings
 LIVE_WORKER = "focusdesk.transcribe.live:live_worker"
 MIN_WINDOW_S = 10.0  # a window is at least this long (Whisper needs context) ...
 MAX_WINDOW_S = 30.0  # ... and at most this (one decoding input; caption latency)
-PAUSE_MIN_MS = 300  # a gap in the VAD's speech at least this long is a pause to cut at
+PAUSE_MIN_MS = 400  # a gap in the VAD's speech at least this long is a pause to cut at
 PAUSE_CONFIRM_S = 0.3  # audio after a trailing pause before it counts (speech may resume)
 PAUSE_CONTEXT_S = 2.0  # audio before the earliest cut the VAD looks at
 CHECK_EVERY_S = 1.0  # new audio before the buffer is searched for a pause again
