@@ -4,6 +4,11 @@ Targets (issue 4): 0 dropped blocks, recorder CPU under 5% of one core.
 
     .venv/bin/python bench/record.py --seconds 600
     .venv/bin/python bench/record.py --seconds 60 --latency high   # compare input buffer sizes
+    .venv/bin/python bench/record.py --seconds 600 --live   # real speech, live transcript (issue 13)
+
+With ``--live`` the sink plays the reference clips of ../shared/data/audio (JFK, LibriSpeech, the
+telephone call) in a loop instead of a tone, and the live transcriber runs beside the recorder
+(its messages stored on the busy main thread, as the console does): see bench/live_figures.py.
 
 It starts a private PulseAudio server (tests/pulse.py), plays a tone into its null sink, and
 records it with focusdesk's SessionRecorder into a temporary study while the main thread runs a
@@ -86,6 +91,9 @@ def main() -> int:
     ap.add_argument("--rate", type=int, default=48000)
     ap.add_argument("--stall-ms", type=float, default=0.0,
                     help="also hold the GIL this long every 2 s (a window that freezes briefly)")
+    ap.add_argument("--live", action="store_true",
+                    help="play looped reference speech and transcribe it live (issue 13)")
+    ap.add_argument("--model", default="tiny.en", help="with --live: the model (default tiny.en)")
     ap.add_argument("--latency", default=None,
                     help="PortAudio input latency: seconds, 'low' or 'high' (default: focusdesk's "
                          "INPUT_LATENCY_S)")
@@ -103,8 +111,16 @@ def main() -> int:
         ws = open_workspace(Path(tmp) / "study")
         study.save_study(ws.db, Study(title="bench"))
         sid = sessions.add_session(ws.db, Session("bench")).id
-        player = server.play(tone(Path(tmp) / "tone.wav", 440.0, args.seconds + baseline_s + 10,
-                                  rate=args.rate))
+        if args.live:
+            from live_figures import LiveBench
+
+            live = LiveBench(ws, sid, Path(tmp), args.model)
+            player = server.play(live.playlist(args.seconds + baseline_s + 10))
+            live.player_started = time.monotonic()
+        else:
+            live = None
+            player = server.play(tone(Path(tmp) / "tone.wav", 440.0, args.seconds + baseline_s + 10,
+                                      rate=args.rate))
         time.sleep(1.0)
         device = resolve_device(None)
 
@@ -114,6 +130,8 @@ def main() -> int:
         if args.latency is not None:
             options["latency"] = args.latency if args.latency in ("low", "high") else float(args.latency)
         recorder = SessionRecorder(ws, sid, device, rate=args.rate, channels=args.channels, **options)
+        if live is not None:
+            live.start(recorder)
         errors: list[str] = []
         peaks: list[float] = []
 
@@ -122,6 +140,8 @@ def main() -> int:
             if err:
                 errors.append(err)
             peaks.extend(recorder.capture.levels.read().peak_db)
+            if live is not None:
+                live.tick()
 
         before = thread_cpu()
         wall0 = time.monotonic()
@@ -140,6 +160,8 @@ def main() -> int:
         first_block_at = cap.first_block_at
         takes = recorder.stop()
         player.terminate()
+        if live is not None:
+            live.finish(takes)
         ws.close()
 
     rec = takes[0] if takes else None
@@ -168,6 +190,8 @@ def main() -> int:
           f"{base_rounds / baseline_s:.0f} rounds/s without")
     print(f"levels seen:        peak {max(peaks) if peaks else float('nan'):.1f} dBFS")
     print(f"errors:             {errors or 'none'}")
+    if live is not None:
+        live.report(wall)
     return 0 if rec.dropped_blocks == 0 and not errors else 1
 
 

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from focusdesk.audio.capture import Capture, InputDevice, TakeResult
 from focusdesk.audio.media import unique_target
@@ -37,6 +38,15 @@ def session_end_ms(ws: Workspace, session_id: int) -> int:
     """Where the next take goes: the end of the session's last recording."""
     return max((r.offset_ms + r.duration_ms for r in transcripts.list_recordings(ws.db, session_id)),
                default=0)
+
+
+class TakeListener(Protocol):
+    """Told on the control thread when a take opens and closes (the live transcriber's parent
+    side); never from the audio or writer thread, so it cannot hold up the audio path."""
+
+    def add_take(self, rec: Recording) -> None: ...
+
+    def take_closed(self, rec: Recording | None, recording_id: int | None = None) -> None: ...
 
 
 @dataclass
@@ -59,6 +69,7 @@ class SessionRecorder:
         self._reported_error = False
         self._paused_at: float | None = None  # monotonic clock when the pause began
         self._pause_from_ms = 0  # where the pause begins on the session timeline
+        self.listener: TakeListener | None = None  # e.g. the live transcript
 
     @property
     def rate(self) -> int:
@@ -105,6 +116,7 @@ class SessionRecorder:
             self._abandon(take)
             raise
         self._take, self.state = take, "recording"
+        self._opened(take)
         return take.recording
 
     def pause(self) -> Recording | None:
@@ -128,6 +140,7 @@ class SessionRecorder:
             self._abandon(take)
             raise
         self._take, self.state, self._paused_at = take, "recording", None
+        self._opened(take)
         return take.recording
 
     def stop(self) -> list[Recording]:
@@ -177,6 +190,10 @@ class SessionRecorder:
             raise
         return _Take(rec, path, journal)
 
+    def _opened(self, take: _Take) -> None:
+        if self.listener is not None:
+            self.listener.add_take(take.recording)
+
     def _abandon(self, take: _Take) -> None:
         self.ws.db["recordings"].delete(take.recording.id)
         take.path.unlink(missing_ok=True)
@@ -190,6 +207,8 @@ class SessionRecorder:
         frames = result.frames if result is not None else 0
         if frames == 0:
             self._abandon(take)
+            if self.listener is not None:
+                self.listener.take_closed(None, rec.id)
             return None
         rec.duration_ms = frames * 1000 // self.rate
         rec.dropped_blocks = result.dropped_blocks
@@ -198,5 +217,7 @@ class SessionRecorder:
         transcripts.update_recording(self.ws.db, rec)
         take.journal.finish()
         self.takes.append(rec)
+        if self.listener is not None:
+            self.listener.take_closed(rec)
         log.info("take closed: %s ms, %s dropped blocks", rec.duration_ms, rec.dropped_blocks)
         return rec

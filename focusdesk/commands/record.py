@@ -29,6 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rate", type=int, default=48000, help="sample rate in Hz (default 48000)")
     p.add_argument("--reserve-mb", type=float, default=32, metavar="MB",
                    help="stop cleanly when less than this is free on the disk (default 32)")
+    p.add_argument("--live", action="store_true",
+                   help="transcribe while recording and print captions as they arrive; after "
+                   "the stop the rest is transcribed before the command ends")
+    p.add_argument("--model", default=None,
+                   help="with --live: model name or path (default: the bundled tiny.en)")
+    p.add_argument("--engine", default="auto", choices=["auto", "faster", "openai"],
+                   help="with --live: transcription engine (default auto)")
     p.set_defaults(func=record_cmd)
 
     p = sub.add_parser("mark", help="add a marker to a session's timeline")
@@ -104,17 +111,20 @@ def record_cmd(args, ctx) -> int:
         print(f"focusdesk: {exc}", file=sys.stderr)
         return 2
     free, minutes = minutes_left(ws.session_dir(session.id), args.rate, args.channels)
+    live = _start_live(ws, session.id, args, recorder) if args.live else None
     previous = signal.signal(signal.SIGTERM, _on_term)
     try:
         try:
             take = recorder.start()
         except (NoInputDevice, CaptureError) as exc:
+            if live is not None:
+                live.cancel()
             print(f"focusdesk: {exc}", file=sys.stderr)
             return 2
         print(f"Recording {session.name!r} from {device.name} at {args.rate} Hz, {args.channels} "
               f"channel(s) to {take.path} (starts at {format_ms(take.offset_ms)} on the session "
               f"timeline; disk space for {minutes:.0f} minutes). Ctrl+C stops.", flush=True)
-        error = _record_loop(recorder, args.duration)
+        error = _record_loop(recorder, args.duration, live)
     except (KeyboardInterrupt, _Stop):
         error = None
     finally:
@@ -123,13 +133,47 @@ def record_cmd(args, ctx) -> int:
     for rec in takes:
         print(f"Saved {format_ms(rec.duration_ms, millis=True)} to {rec.path} "
               f"(dropped blocks: {rec.dropped_blocks}).", flush=True)
+    if live is not None:
+        _finish_live(live)
     if error:
         print(f"focusdesk: {error} The recording so far is kept in the session.", file=sys.stderr)
         return 1
     return 0
 
 
-def _record_loop(recorder, duration: float | None) -> str | None:
+def _start_live(ws, session_id: int, args, recorder):
+    """The live transcript: a job beside the recorder, told about takes as they open and close."""
+    from focusdesk.jobs.session_job import BackgroundJob
+    from focusdesk.transcribe.live_service import LiveTranscription
+    from focusdesk.transcribe.types import DEFAULT_MODEL, Settings
+
+    job = LiveTranscription(ws, session_id, Settings(engine=args.engine,
+                                                     model=args.model or DEFAULT_MODEL))
+    job.on_caption = _print_caption
+    recorder.listener = job
+    return BackgroundJob(job).start()
+
+
+def _print_caption(caption) -> None:
+    """``» 00:01:02  text`` once stored; ``~ 00:01:02  text`` for the unfinished tail."""
+    mark = "~" if caption.provisional else "»"
+    print(f"{mark} {format_ms(caption.start_ms)}  {caption.text}", flush=True)
+
+
+def _finish_live(live) -> None:
+    """After the stop: the tail is transcribed (Ctrl+C leaves it for 'focusdesk transcribe')."""
+    job = live.run.job
+    job.stop()
+    print(f"Finishing the live transcript ({job.behind_s:.0f} s of audio left)…", flush=True)
+    try:
+        result = live.wait()
+    except KeyboardInterrupt:
+        result = live.cancel()
+    if result is not None:
+        print(result.message, flush=True)
+
+
+def _record_loop(recorder, duration: float | None, live=None) -> str | None:
     started = time.monotonic()
     next_report = started + 1.0
     while True:
@@ -137,14 +181,24 @@ def _record_loop(recorder, duration: float | None) -> str | None:
         error = recorder.poll()
         if error:
             return error
+        if live is not None and live.pump() is not None:
+            print(f"focusdesk: the live transcript stopped: {live.run.result.message}",
+                  file=sys.stderr, flush=True)
+            live = None
         now = time.monotonic()
         if now >= next_report:
             next_report += 1.0
             levels = recorder.capture.levels.read()
             peaks = " ".join(f"{p:.0f}" for p in levels.peak_db)
             clip = "  CLIPPING" if any(levels.clipped) else ""
+            behind = ""
+            if live is not None:
+                from focusdesk.transcribe.live_service import catching_up
+
+                behind = f"  live: {catching_up(live.run.job.behind_s)}" if catching_up(
+                    live.run.job.behind_s) else ""
             print(f"recording {recorder.recorded_ms() / 1000:.1f} s  peak {peaks} dBFS  "
-                  f"dropped {recorder.capture.dropped_blocks}{clip}", flush=True)
+                  f"dropped {recorder.capture.dropped_blocks}{clip}{behind}", flush=True)
         if duration is not None and recorder.recorded_ms() >= duration * 1000:
             return None
 

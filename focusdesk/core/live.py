@@ -74,6 +74,7 @@ class LiveGuide:
         self.current_item: GuideItem | None = None
         self.asked: set[str] = set()
         self._guide_marks: list[tuple[int, str]] = []  # (ms, section key), in time order
+        self._item_marks: list[tuple[int, str]] = []  # (ms, item key), in time order
         for m in sorted(markers, key=lambda m: (m.ms, m.id or 0)):
             self.apply(m)
 
@@ -104,6 +105,17 @@ class LiveGuide:
         entry = (int(marker.ms), self._section_of[key])
         self._guide_marks.append(entry)
         self._guide_marks.sort(key=lambda e: e[0])
+        self._item_marks.append((int(marker.ms), key))
+        self._item_marks.sort(key=lambda e: e[0])
+
+    def item_at(self, ms: int) -> GuideItem | None:
+        """The guide item in force at ``ms``: the last one marked at or before it."""
+        key = None
+        for at, k in self._item_marks:
+            if at > ms:
+                break
+            key = k
+        return self._items.get(key) if key else None
 
     def questions(self) -> list[GuideItem]:
         """The questions of the current section (keys 1-9), or of the first section."""

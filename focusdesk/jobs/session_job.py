@@ -29,6 +29,7 @@ class JobKind(StrEnum):
     TRANSCRIBE = "transcribe"
     DIARIZE = "diarize"
     FILL = "fill"  # transcribe untranscribed stretches again (focusdesk.transcribe.fill_service)
+    LIVE = "live_transcribe"  # while a session is recorded (focusdesk.transcribe.live_service)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,73 @@ class JobRun:
         outcome = outcome_of(error)
         self.result = JobResult(outcome, self.job.finish(outcome, error), error)
         return self.result
+
+
+class BackgroundJob:
+    """A SessionJob run on a thread, its messages stored when the owner calls :meth:`pump`.
+
+    For a caller that has its own loop and owns the database (the CLI's recording loop, the
+    benchmark): the runner's thread only queues messages, so storing happens where the caller
+    wants it, and the caller's loop never waits for the job.
+    """
+
+    def __init__(self, job: SessionJob, on_progress: Callable[[Progress], None] | None = None):
+        import queue
+
+        self.run = JobRun(job, on_progress)
+        self.cancel_event = threading.Event()
+        self._messages: queue.Queue = queue.Queue()
+        self._error: list[BaseException | None] = []
+        self._thread = threading.Thread(target=self._main, args=(job.worker, job.params()),
+                                        name="focusdesk-job", daemon=True)
+
+    def start(self) -> BackgroundJob:
+        self._thread.start()
+        return self
+
+    def _main(self, worker: str, params: dict) -> None:
+        try:
+            run_job(worker, params, self._messages.put, self.cancel_event)
+        except BaseException as exc:  # noqa: BLE001 - handed to the owner's thread in pump()
+            self._error.append(exc)
+        else:
+            self._error.append(None)
+
+    def pump(self) -> JobResult | None:
+        """Store what arrived; the result once the job has ended (and everything is stored)."""
+        import queue
+
+        while True:
+            try:
+                message = self._messages.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                self.run.deliver(message)
+            except BaseException as exc:
+                self.cancel_event.set()
+                self._thread.join()
+                self.run.end(exc)
+                raise
+        if self._error and self._messages.empty() and self.run.result is None:
+            self.run.end(self._error[0])
+        return self.run.result
+
+    def wait(self, poll_s: float = 0.1, timeout: float | None = None) -> JobResult | None:
+        """Pump until the job ends (or ``timeout`` seconds pass)."""
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.pump() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                return None
+            time.sleep(poll_s)
+        return self.run.result
+
+    def cancel(self) -> JobResult | None:
+        self.cancel_event.set()
+        self._thread.join(15)
+        return self.pump()
 
 
 def run_session_job(job: SessionJob, on_progress: Callable[[Progress], None] | None = None,

@@ -229,6 +229,72 @@ def group_chunks(chunks: list[dict], max_samples: int) -> list[list[dict]]:
     return groups
 
 
+class WindowDecoder:
+    """Decodes one window after another: VAD, engine calls per speech group, loop guard,
+    vocabulary, second chance. The offline stream and the live transcriber both decode through
+    this, so a live window gives what the offline pipeline gives for the same audio."""
+
+    def __init__(self, engine: Engine, *, start_s: float = 0.0, language: str | None = None,
+                 vocabulary: list[str] | None = None):
+        self.engine = engine
+        self.settings = settings = engine.settings
+        vocabulary = vocabulary if vocabulary is not None else settings.vocabulary
+        self.terms = build_terms(vocabulary)
+        self.base_prompt = vocabulary_prompt(vocabulary) if settings.vocabulary_prompt else ""
+        self.stats = StreamStats(language=language)
+        self.guard = LoopGuard(last_end=start_s - 1e-6 if start_s > 0 else -1.0,
+                               prompt_terms=set(norm(self.base_prompt).split()))
+
+    def decode(self, piece: np.ndarray, piece_start: float, *,
+               on_segment: Callable[[SegmentResult], None],
+               on_speech: Callable[[list[tuple[float, float]]], None] | None = None,
+               on_position: Callable[[float], None] | None = None,
+               should_stop: Callable[[], bool] | None = None) -> bool:
+        """Decode ``piece`` (16 kHz mono, starting at ``piece_start`` s); False if told to stop."""
+        settings, stats, guard = self.settings, self.stats, self.guard
+        prompt = self.base_prompt or None
+        speech = _Speech(piece, settings.vad, settings.vad_threshold)
+        if on_speech and speech.regions:
+            on_speech([(piece_start + a, piece_start + b) for a, b in speech.regions])
+        stats.windows += 1
+        stats.speech_s += speech.seconds
+        heard: list[WordResult] = []
+        for audio, time_map in speech.groups:
+            if len(audio) < SAMPLE_RATE // 10:
+                continue
+            guard.loop_detected = False
+            detected, segments = self.engine.transcribe(audio, stats.language, prompt)
+            stats.language = stats.language or detected
+            for part in (p for seg in segments
+                         for p in split_long_segment(speech.restore(seg, piece_start, time_map))):
+                kept = guard.accept(part)
+                if kept is None:
+                    continue
+                kept = apply_vocabulary(kept, self.terms)
+                heard += kept.words
+                stats.segments += 1
+                on_segment(kept)
+                if on_position:
+                    on_position(kept.end)
+                if should_stop and should_stop():
+                    return False
+            stats.loops_detected += guard.loop_detected
+        if settings.retry_unheard and speech.regions:
+            for seg in second_chance(self.engine, piece, piece_start, speech.regions, heard,
+                                     stats.language, prompt):
+                stats.segments += 1
+                stats.retried += 1
+                on_segment(apply_vocabulary(seg, self.terms))
+                if should_stop and should_stop():
+                    return False
+        return True
+
+    def finish(self) -> StreamStats:
+        self.stats.dropped_segments = self.guard.dropped_segments
+        self.stats.dropped_words = self.guard.dropped_words
+        return self.stats
+
+
 def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None = None,
                       start_s: float = 0.0, language: str | None = None,
                       vocabulary: list[str] | None = None, window_s: float | None = None,
@@ -242,14 +308,8 @@ def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None =
     gets each window's detected speech (file seconds, without padding) before it is decoded, so a
     resumed run, which starts again after the last stored segment, finds it again from there.
     """
-    settings = engine.settings
-    window_s = window_s or settings.window_s
-    vocabulary = vocabulary if vocabulary is not None else settings.vocabulary
-    terms = build_terms(vocabulary)
-    base_prompt = vocabulary_prompt(vocabulary) if settings.vocabulary_prompt else ""
-    stats = StreamStats(language=language)
-    guard = LoopGuard(last_end=start_s - 1e-6 if start_s > 0 else -1.0,
-                      prompt_terms=set(norm(base_prompt).split()))
+    window_s = window_s or engine.settings.window_s
+    decoder = WindowDecoder(engine, start_s=start_s, language=language, vocabulary=vocabulary)
     window_n = int(window_s * SAMPLE_RATE)
     need = int((window_s + SEAM_SEARCH_S) * SAMPLE_RATE)
     blocks = stream_audio(path, channel=channel, start_s=start_s)
@@ -270,45 +330,12 @@ def transcribe_stream(engine: Engine, path: Path | str, *, channel: int | None =
         if exhausted and len(buffer) - cut < SAMPLE_RATE // 10:
             cut = len(buffer)  # do not leave a sliver for a last window
         piece, buffer = buffer[:cut], buffer[cut:]
-        speech = _Speech(piece, settings.vad, settings.vad_threshold)
-        if on_speech and speech.regions:
-            on_speech([(buffer_start + a, buffer_start + b) for a, b in speech.regions])
-        stats.windows += 1
-        stats.speech_s += speech.seconds
-        heard: list[WordResult] = []
-        for audio, time_map in speech.groups:
-            if len(audio) < SAMPLE_RATE // 10:
-                continue
-            guard.loop_detected = False
-            detected, segments = engine.transcribe(audio, stats.language, base_prompt or None)
-            stats.language = stats.language or detected
-            for part in (p for seg in segments
-                         for p in split_long_segment(speech.restore(seg, buffer_start, time_map))):
-                kept = guard.accept(part)
-                if kept is None:
-                    continue
-                kept = apply_vocabulary(kept, terms)
-                heard += kept.words
-                stats.segments += 1
-                on_segment(kept)
-                if on_position:
-                    on_position(kept.end)
-                if should_stop and should_stop():
-                    return stats
-            stats.loops_detected += guard.loop_detected
-        if settings.retry_unheard and speech.regions:
-            for seg in second_chance(engine, piece, buffer_start, speech.regions, heard,
-                                     stats.language, base_prompt or None):
-                stats.segments += 1
-                stats.retried += 1
-                on_segment(apply_vocabulary(seg, terms))
-                if should_stop and should_stop():
-                    return stats
+        if not decoder.decode(piece, buffer_start, on_segment=on_segment, on_speech=on_speech,
+                              on_position=on_position, should_stop=should_stop):
+            return decoder.stats
         buffer_start += cut / SAMPLE_RATE
         if on_position:
             on_position(buffer_start)
         if len(piece) < window_n // 4 and exhausted and not len(buffer):
             break
-    stats.dropped_segments = guard.dropped_segments
-    stats.dropped_words = guard.dropped_words
-    return stats
+    return decoder.finish()

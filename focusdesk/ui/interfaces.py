@@ -49,3 +49,9 @@ class StartTranscription(Protocol):
     """Start transcribing a session in the background; False (with the reason shown) if not."""
 
     def __call__(self, session_id: int) -> bool: ...
+
+
+class TranscriptReady(Protocol):
+    """The live transcript of a session is complete after Stop: open it (and find speakers)."""
+
+    def __call__(self, session_id: int, find_speakers: bool) -> None: ...

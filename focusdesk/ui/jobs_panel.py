@@ -33,7 +33,8 @@ from focusdesk.jobs.runner import run_job
 from focusdesk.jobs.session_job import JobKind, JobOutcome, JobResult, JobRun, Progress, SessionJob
 
 KIND_NAMES = {JobKind.TRANSCRIBE: "A transcription", JobKind.DIARIZE: "A speaker search",
-              JobKind.FILL: "A transcription of untranscribed speech"}
+              JobKind.FILL: "A transcription of untranscribed speech",
+              JobKind.LIVE: "A live transcript"}
 
 
 class _RunnerThread(QThread):

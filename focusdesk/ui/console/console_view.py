@@ -3,7 +3,8 @@
 Keys (while the console has focus; typing in the note field is never taken over):
 1-9 mark "now" with a question of the current section, N the next question, S the next section,
 F1-F12 the study's quick tags, Ctrl+Enter saves the note (timed from its first keystroke),
-Alt+1-Alt+9 tap a seat of the seating plan ("this is P03 speaking", see ``seats.py``).
+Alt+1-Alt+9 tap a seat of the seating plan ("this is P03 speaking", see ``seats.py``),
+Q marks the last caption as a key quote at its time (a click on a caption does the same).
 Every marker and tap is written to the database the moment it is made.
 """
 
@@ -34,15 +35,18 @@ from focusdesk.core.model import GuideItemKind, Marker
 from focusdesk.core.timefmt import format_ms
 from focusdesk.store import annotations, guide, sessions, study
 from focusdesk.ui import settings as prefs
+from focusdesk.ui.console.captions import CaptionPanel
+from focusdesk.ui.console.live_transcript import LiveTranscriptDriver
 from focusdesk.ui.console.pacing import PacingBar
 from focusdesk.ui.console.recorder_panel import RecorderPanel
 from focusdesk.ui.console.seats import SeatPlan
 from focusdesk.ui.fit import scrolling, wrapping
-from focusdesk.ui.interfaces import StartTranscription
+from focusdesk.ui.interfaces import StartTranscription, TranscriptReady
 
 log = logging.getLogger(__name__)
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
+KEY_QUOTE = "key quote"
 
 
 class LiveConsole(QWidget):
@@ -50,7 +54,8 @@ class LiveConsole(QWidget):
     now" and "Start transcription when I stop"; without it they are not offered."""
 
     def __init__(self, ws, session_id: int, window=None, parent=None,
-                 start_transcription: StartTranscription | None = None):
+                 start_transcription: StartTranscription | None = None,
+                 transcript_ready: TranscriptReady | None = None):
         super().__init__(parent)
         self.ws, self.session_id, self.window_ = ws, session_id, window
         self.start_transcription = start_transcription
@@ -64,6 +69,8 @@ class LiveConsole(QWidget):
         self.recorder = RecorderPanel(ws, session_id)
         self.recorder.stopped.connect(self._after_stop)
         self.recorder.state_changed.connect(lambda _s: self.refresh())
+        self.captions = CaptionPanel()
+        self.live_transcript = LiveTranscriptDriver(self, transcript_ready)
 
         # left: the guide and what has not been asked
         self.guide_tree = QTreeWidget()
@@ -137,6 +144,8 @@ class LiveConsole(QWidget):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.recorder)
+        rl.addWidget(self._boxed("Captions", self.captions,
+                                 hint="click a line: key quote · right-click: note at its time"))
         rl.addWidget(self.consent_box)
         rl.addWidget(self._boxed("Quick tags", None, tag_row))
         rl.addWidget(self._boxed("Seats", self.seat_plan,
@@ -198,6 +207,7 @@ class LiveConsole(QWidget):
         for n in range(1, 10):
             self._shortcut(str(n), lambda n=n: self.mark_question(n))
         self._shortcut("N", self.next_item)
+        self._shortcut("Q", self.quote_last_caption)
         self._shortcut("S", self.next_section)
         for i, tag in enumerate(self.tags):
             self._shortcut(f"F{i + 1}", lambda t=tag: self.mark_tag(t))
@@ -215,6 +225,7 @@ class LiveConsole(QWidget):
             return None
         annotations.add_marker(self.ws.db, marker)
         self._log(marker)
+        self.captions.add_marker(marker.ms, self._describe(marker))
         self.refresh()
         if self.window_ is not None:
             self.window_.changes.notify(*session_changes(self.session_id, Entity.MARKERS))
@@ -318,7 +329,7 @@ class LiveConsole(QWidget):
     def refresh_pacing(self) -> None:
         self.pacing.set_rows(self.live.pacing(self.now_ms()))
 
-    def _log(self, m: Marker) -> None:
+    def _describe(self, m: Marker) -> str:
         if m.guide_item_key:
             item = self.guide.find(m.guide_item_key)
             what = item.text if item else m.guide_item_key
@@ -326,15 +337,38 @@ class LiveConsole(QWidget):
             what = f"#{m.tag}"
         else:
             what = "note"
-        text = f"{format_ms(m.ms)}  {what}" + (f" — {m.note}" if m.note else "")
-        self.log.insertItem(0, text)
+        return what + (f" — {m.note}" if m.note else "")
+
+    def _log(self, m: Marker) -> None:
+        self.log.insertItem(0, f"{format_ms(m.ms)}  {self._describe(m)}")
+
+    def mark_quote_at(self, ms: int) -> Marker | None:
+        """A caption clicked: a key quote at the time its words were said."""
+        return self._store(self.live.tag(KEY_QUOTE, ms))
+
+    def quote_last_caption(self) -> Marker | None:
+        """Q: the caption just shown (the stored line, or the grey tail) is a key quote."""
+        ms = self.captions.last_caption_ms()
+        return self.mark_quote_at(ms) if ms is not None else None
+
+    def note_at(self, ms: int) -> None:
+        """A note anchored to a caption's time: typed in the note field, saved as usual."""
+        self._note_ms = ms
+        self.note_edit.setFocus()
+        self.recorder.show_message(f"Your note will be placed at {format_ms(ms)}.")
 
     # --- after stopping ----------------------------------------------------------------------
 
     def _after_stop(self, takes: list) -> None:
-        """The recording and its markers are on one timeline; offer (or start) transcription."""
+        """The recording and its markers are on one timeline; the live transcript finishes the
+        tail, or transcription is offered (or started)."""
         if self.window_ is not None:
             self.window_.changes.notify(*session_changes(self.session_id, Entity.RECORDINGS, Entity.MARKERS))
+        if self.live_transcript.finish_after_stop():
+            return
+        self.offer_transcription(takes)
+
+    def offer_transcription(self, takes: list) -> None:
         offer = bool(takes) and self.start_transcription is not None
         self.transcribe_button.setVisible(offer)
         failed = self.recorder.recorder is not None and self.recorder.recorder.error
@@ -358,6 +392,7 @@ class LiveConsole(QWidget):
 
     def can_close(self) -> bool:
         if not self.recorder.is_recording():
+            self.live_transcript.cancel()  # what is stored stays; transcribing the session finishes it
             return True
         from PySide6.QtWidgets import QMessageBox
 
@@ -367,4 +402,5 @@ class LiveConsole(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return False
         self.recorder.stop()
+        self.live_transcript.cancel()
         return True

@@ -48,6 +48,7 @@ def channel_labels(channels: int) -> list[str]:
 
 
 class RecorderPanel(QWidget):
+    starting = Signal()  # about to open the first take: a live transcript sets take_listener now
     started = Signal()
     stopped = Signal(list)  # the Recording takes of this run
     state_changed = Signal(str)
@@ -57,6 +58,7 @@ class RecorderPanel(QWidget):
         super().__init__(parent)
         self.ws, self.session_id = ws, session_id
         self.recorder: SessionRecorder | None = None
+        self.take_listener = None  # told when takes open and close (the live transcript)
         self._end_ms: int | None = None
         self._test: Capture | None = None
         self._test_until = 0.0
@@ -258,9 +260,11 @@ class RecorderPanel(QWidget):
 
         for item in recover_interrupted(self.ws):
             self.show_message(item.describe())
+        self.starting.emit()
         self.recorder = SessionRecorder(self.ws, self.session_id, device,
                                         rate=self.rate_combo.currentData(),
                                         channels=self.channels_spin.value())
+        self.recorder.listener = self.take_listener
         try:
             self.recorder.start()
         except (CaptureError, NoInputDevice, OSError) as exc:

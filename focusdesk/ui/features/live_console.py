@@ -44,10 +44,24 @@ def open_console(window, session_id: int | None = None):
             window.tabs.setCurrentIndex(i)
             return view
     console = LiveConsole(window.workspace, session_id, window=window,
-                          start_transcription=lambda sid: start_transcription(window, sid))
+                          start_transcription=lambda sid: start_transcription(window, sid),
+                          transcript_ready=lambda sid, find: transcript_ready(window, sid, find))
     title = f"Live: {console.session.name}" if console.session else "Live console"
     console.setWindowTitle(title)
     return window.open_view(title, console, key=f"{VIEW_KEY}-{session_id}")
+
+
+def transcript_ready(window, session_id: int, find_speakers: bool) -> None:
+    """The live transcript is complete after Stop: the editor opens on it; speaker finding starts
+    at once if asked (its progress line is in the Jobs panel)."""
+    from focusdesk.ui.features.diarization import open_speakers
+    from focusdesk.ui.features.transcript_editor import open_editor
+
+    if find_speakers:
+        view = open_speakers(window, session_id)
+        if view is not None and not view.is_running():
+            view.start()
+    open_editor(window, session_id)
 
 
 def recover_at_start(window) -> list:
