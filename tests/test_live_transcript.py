@@ -217,3 +217,36 @@ def test_catching_up_wording():
     assert catching_up(20) == ""
     assert catching_up(50) == "catching up (50 s behind)"
     assert catching_up(130) == "catching up (2 min behind)"
+
+
+def test_live_captions_in_a_protected_study_leave_nothing_in_the_clear(tmp_path, pulse, clips):
+    """The live job reads a sealed take as it grows (its whole records so far): captions come,
+    and no file of the study holds a word of them in the clear."""
+    root, secret = tmp_path / "study", tmp_path / "passphrase"
+    secret.write_text("correct horse battery staple\n")
+    pre = [sys.executable, "-m", "focusdesk", "-w", str(root), "--passphrase-file", str(secret)]
+    for args in (["study", "init", "--title", "Protected", "--protect"],
+                 ["session", "add", SESSION, "--kind", "focus-group"]):
+        done = subprocess.run([*pre, *args], capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, done.stderr
+    proc = subprocess.Popen([*pre[:1], "-u", *pre[1:], "record", "--session", SESSION,
+                             "--duration", "14", "--live"], env=pulse.client_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        lines = Lines(proc)
+        lines.wait_for(lambda s: s.startswith("Recording"), timeout=30)
+        pulse.play(clips["jfk"])
+        lines.wait_for(lambda s: s.startswith("Live transcript complete"), timeout=90)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, proc.stderr.read()
+    said = captions(lines.seen)
+    assert_close(" ".join(said), JFK, 0.1)
+    words = [w.encode() for w in ("country", "Americans", "fellow")]
+    leaks = [p.name for p in root.rglob("*") if p.is_file()
+             for w in words if w in p.read_bytes() or w.decode().encode("utf-16-le") in p.read_bytes()]
+    assert leaks == []

@@ -5,19 +5,21 @@ header's size fields lag behind (the writer rewrites them about once a second, s
 ``wavjournal``). :func:`read_growing` counts the whole frames the file holds instead, so it sees
 every frame that reached the kernel (a trailing half frame waits for the next read). It opens the file read-only and
 shares no lock or queue with the recorder: a slow reader can never hold up the audio path.
-A protected (encrypted) take would be read through here too, so callers never open takes
-themselves.
+A protected study's take is sealed (store/protect/sealed.py) and read through ``open_media``:
+its whole records so far, a record still being written waits for the next read.
 """
 
 from __future__ import annotations
 
-import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from focusdesk.audio.wavjournal import HEADER_BYTES, read_header
+from focusdesk.audio.wavjournal import HEADER_BYTES, parse_header
+from focusdesk.store.protect.media import open_media
+from focusdesk.store.protect.sealed import SealedFileError
 
 
 @dataclass
@@ -34,13 +36,26 @@ class GrowingRead:
 def read_growing(path: Path | str, start_frame: int = 0, max_frames: int | None = None) -> GrowingRead:
     """Up to ``max_frames`` frames from ``start_frame`` of a focusdesk WAV that may still grow."""
     path = Path(path)
-    rate, channels, width = read_header(path)
-    if width != 2:
-        raise ValueError(f"{path.name} is not 16-bit PCM.")
-    frame_bytes = channels * width
-    with open(path, "rb") as fh:
+    for attempt in range(3):
+        try:
+            return _read(path, start_frame, max_frames)
+        except SealedFileError:
+            # a sealed take's header record is rewritten in place about once a second: a read
+            # that met it half-written fails its check, and the next one finds it whole
+            if attempt == 2:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+def _read(path: Path, start_frame: int, max_frames: int | None) -> GrowingRead:
+    with open_media(path) as fh:
+        rate, channels, width = parse_header(fh.read(HEADER_BYTES), path.name)
+        if width != 2:
+            raise ValueError(f"{path.name} is not 16-bit PCM.")
+        frame_bytes = channels * width
         # the file's length, not the header: its size fields trail the writer by up to a second
-        total = max(0, os.fstat(fh.fileno()).st_size - HEADER_BYTES) // frame_bytes
+        total = max(0, fh.seek(0, 2) - HEADER_BYTES) // frame_bytes
         start = max(0, min(int(start_frame), total))
         count = total - start if max_frames is None else max(0, min(int(max_frames), total - start))
         fh.seek(HEADER_BYTES + start * frame_bytes)

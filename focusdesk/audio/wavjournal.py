@@ -58,6 +58,13 @@ def read_header(path: Path | str) -> tuple[int, int, int]:
     """``(rate, channels, sample_width)`` from a header that focusdesk wrote."""
     with open(path, "rb") as fh:
         head = fh.read(HEADER_BYTES)
+    return parse_header(head, Path(path).name)
+
+
+def parse_header(head: bytes, name: str) -> tuple[int, int, int]:
+    """``(rate, channels, sample_width)`` from the first bytes of a focusdesk WAV (a sealed
+    take's plaintext included)."""
+    path = name
     if len(head) < HEADER_BYTES or head[:4] != b"RIFF" or head[8:12] != b"WAVE" \
             or head[12:16] != b"fmt " or head[36:40] != b"data":
         raise ValueError(f"{Path(path).name} does not start with a focusdesk WAV header.")
