@@ -6,8 +6,8 @@ child process (its own process group, so the job children die with it, as in a c
 whole group with SIGKILL at a random moment, then restarts and checks: the study opens,
 ``PRAGMA integrity_check`` is ok, no more than 1 s of recorded audio was lost, a resumed job has
 no missing or duplicated segments (compared with an uninterrupted run), and no partial file looks
-complete. Operations are rows of a table (:class:`Operation`): one more (protect/unprotect, live
-transcription) is a prepare, a command line, a kill window and a check.
+complete. Operations are rows of a table (:class:`Operation`): one more (live transcription) is a
+prepare, a command line, a kill window and a check; protect/unprotect are in ``protect_ops.py``.
 
 Only the standard library and focusdesk's store are used here (no pytest), so a bench script can
 import it.
@@ -491,6 +491,10 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in [
               check_migration),
 ]}
 
+from protect_ops import OPERATIONS as _PROTECT  # noqa: E402 - it uses the helpers above
+
+OPERATIONS.update({op.name: op for op in _PROTECT})
+
 
 # --- the campaign ----------------------------------------------------------------------------
 
@@ -584,6 +588,14 @@ class Campaign:
             self._references[kind] = value
             self.say(f"reference {kind}: {time.monotonic() - began:.1f} s")
         return self._references[kind]
+
+    def cached(self, name: str, make: Callable[[], object]):
+        """Something an operation makes once per campaign (a template, a reference)."""
+        if name not in self._references:
+            began = time.monotonic()
+            self._references[name] = make()
+            self.say(f"{name}: {time.monotonic() - began:.1f} s")
+        return self._references[name]
 
     def pulse_env(self) -> dict:
         if self._pulse is None:
