@@ -20,7 +20,8 @@ POSIX_ONLY_CALLS = {"os.statvfs", "os.pwrite", "os.pread", "os.killpg", "os.sets
                     "os.getpgid", "os.nice", "os.fork", "os.getuid", "os.geteuid", "os.chown",
                     "os.mkfifo", "os.sync", "signal.SIGKILL", "signal.SIGHUP", "signal.SIGUSR1",
                     "signal.SIGALRM", "signal.alarm", "signal.pause"}
-GUARDED = {("focusdesk/audio/wavjournal.py", "os.pwrite")}  # _pwrite: hasattr(os, "pwrite")
+GUARDED = {("focusdesk/audio/wavjournal.py", "os.pwrite"),  # _pwrite: hasattr(os, "pwrite")
+           ("focusdesk/core/tempfiles.py", "os.getuid")}  # remove_stale: hasattr(os, "getuid")
 
 IMPORT_ALL = textwrap.dedent("""
     import builtins, importlib, pkgutil, sys
