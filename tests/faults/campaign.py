@@ -172,7 +172,9 @@ class Trial:
 class Operation:
     """One kind of work to kill: ``prepare`` makes the trial's study, ``argv`` is the CLI
     command, killed ``kill_after`` (min, max) seconds after it starts; ``check`` restarts and
-    judges. ``needs`` names a resource the campaign starts once (``"pulse"``)."""
+    judges. ``needs`` names a resource the campaign starts once (``"pulse"``); ``kill_when``,
+    polled every 2 ms until the window's end, kills at once when it says so (a moment too short
+    to hit by chance)."""
 
     name: str
     prepare: Callable[[Trial], None]
@@ -181,6 +183,7 @@ class Operation:
     check: Callable[[Trial], Verdict]
     needs: str | None = None
     env: Callable[[Trial], dict] | None = None
+    kill_when: Callable[[Trial], bool] | None = None
 
 
 def _copy_base(trial: Trial) -> None:
@@ -629,7 +632,9 @@ class Campaign:
         trial.child = Child(trial.study, [str(a) for a in op.argv(trial)], env)
         deadline = trial.child.started + delay
         while time.monotonic() < deadline and trial.child.proc.poll() is None:
-            time.sleep(0.01)
+            if op.kill_when is not None and op.kill_when(trial):
+                break
+            time.sleep(0.002 if op.kill_when else 0.01)
         trial.killed = trial.child.kill9()
         try:
             verdict = op.check(trial)
@@ -637,7 +642,8 @@ class Campaign:
             verdict = Verdict(LOST, f"the check failed: {type(exc).__name__}: {exc}")
         if verdict.outcome != LOST:
             shutil.rmtree(trial.folder, ignore_errors=True)  # keep only what needs looking at
-        return Result(name, verdict.outcome, verdict.detail, delay if trial.killed else None)
+        killed_after = (trial.child.killed_at or 0) - trial.child.started
+        return Result(name, verdict.outcome, verdict.detail, killed_after if trial.killed else None)
 
     def run(self, kills: int | None = None, budget_s: float | None = None,
             only: list[str] | None = None) -> list[Result]:

@@ -21,6 +21,7 @@ import hashlib
 import json
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from campaign import AUDIO, LOST, OK, RECOVERED, Operation, Trial, Verdict, cli, db_check
@@ -57,11 +58,13 @@ def _templates(trial: Trial) -> dict:
             if r.returncode != 0:
                 raise RuntimeError(f"template step {step} failed: {r.stderr}")
         shutil.copytree(plain, protected)
+        began = time.monotonic()
         r = cli(protected, "--passphrase-file", pw, "study", "protect")
         if r.returncode != 0:
             raise RuntimeError(f"protecting the template failed: {r.stderr}")
+        took = time.monotonic() - began  # the kill window scales with it (a loaded machine)
         decoded, texts = _contents(plain, None)
-        return {"plain": plain, "protected": protected, "pw": pw, "decoded": decoded,
+        return {"plain": plain, "protected": protected, "pw": pw, "decoded": decoded, "took": took,
                 "texts": texts, "needles": word_needles(WORDS) + pcm_runs(CLIP)}
 
     return trial.campaign.cached("protect-templates", make)
@@ -80,12 +83,35 @@ def _contents(study: Path, passphrase: str | None) -> tuple[dict[str, str], list
     return decoded, texts
 
 
+AT_SWITCH = 0.35  # share of trials killed the moment the switch is decided, not at random
+
+
+def _prepare(trial: Trial, template: str) -> None:
+    t = _templates(trial)
+    shutil.copytree(t[template], trial.study)
+    trial.context["at_switch"] = trial.rng.random() < AT_SWITCH
+    # at random within an uninterrupted conversion's time (measured on this machine, now)
+    trial.context["kill_at"] = trial.rng.uniform(0.3, 1.15 * t["took"])
+
+
 def prepare_protect(trial: Trial) -> None:
-    shutil.copytree(_templates(trial)["plain"], trial.study)
+    _prepare(trial, "plain")
 
 
 def prepare_unprotect(trial: Trial) -> None:
-    shutil.copytree(_templates(trial)["protected"], trial.study)
+    _prepare(trial, "protected")
+
+
+def _kill_now(trial: Trial) -> bool:
+    """The renames take milliseconds of a conversion's seconds: some trials wait for the state
+    file to say *switch* and kill then, so a kill in the middle of them is tried too; the others
+    are killed at their random moment."""
+    if not trial.context["at_switch"]:
+        return time.monotonic() - trial.child.started >= trial.context["kill_at"]
+    try:
+        return '"switch"' in (trial.study / STATE).read_text("utf-8")
+    except OSError:
+        return False
 
 
 def _argv(action: str):
@@ -121,10 +147,14 @@ def check_conversion(trial: Trial) -> Verdict:
     now = "protected" if (trial.study / KEY).is_file() else "plain"
     if now != form:
         return Verdict(LOST, f"due {form} ({why}), opened {now}")
-    left = [p.name for p in trial.study.rglob("*") if p.name.endswith((".fdconv", ".key.new"))
-            or p.name.startswith(STATE)]
+    left = [p.name for p in trial.study.rglob("*") if ".fdconv" in p.name
+            or p.name.endswith(".key.new") or p.name.startswith(STATE)]
     if left:
         return Verdict(LOST, f"the conversion left {left}")
+    shared = [p.relative_to(trial.study).as_posix() for p in [trial.study / KEY,
+              *(trial.study / "backups").iterdir()] if p.exists() and p.stat().st_mode & 0o077]
+    if shared:
+        return Verdict(LOST, f"readable by others after the conversion: {shared}")
     if form == "plain" and (problem := "; ".join(db_check(trial.study))):
         return Verdict(LOST, f"integrity: {problem}")
     decoded, texts = _contents(trial.study, PASSPHRASE if form == "protected" else None)
@@ -138,7 +168,10 @@ def check_conversion(trial: Trial) -> Verdict:
     if form == "plain" and not any(hit.startswith("focusdesk.sqlite") for hit in found):
         return Verdict(LOST, "the scan finds no transcript word in a plain study: it is blind")
     if not trial.killed:
-        return Verdict(OK, f"{form}: finished before the kill")
+        if trial.child is not None and trial.child.lines:  # a conversion that finished: later kill windows fit that length
+            t["took"] = min(t["took"], trial.child.lines[-1][0] - trial.child.started)
+        waited = " (waiting for the switch)" if trial.context["at_switch"] else ""
+        return Verdict(OK, f"{form}: finished before the kill{waited}")
     if why == "no conversion under way":
         done = form == ("protected" if trial.op == "protect" else "plain")
         return Verdict(OK, f"{form}: killed " + ("after it had finished" if done else
@@ -148,6 +181,9 @@ def check_conversion(trial: Trial) -> Verdict:
 
 
 OPERATIONS = [
-    Operation("protect", prepare_protect, _argv("protect"), (0.3, 3.0), check_conversion),
-    Operation("unprotect", prepare_unprotect, _argv("unprotect"), (0.3, 3.0), check_conversion),
+    # the window's end is only a backstop: _kill_now picks the moment
+    Operation("protect", prepare_protect, _argv("protect"), (60.0, 60.0), check_conversion,
+              kill_when=_kill_now),
+    Operation("unprotect", prepare_unprotect, _argv("unprotect"), (60.0, 60.0), check_conversion,
+              kill_when=_kill_now),
 ]

@@ -36,6 +36,7 @@ def test_the_protect_check_sees_plaintext_and_a_half_conversion(tmp_path):
     leaky = Trial(campaign, "unprotect", tmp_path / "leaky", random.Random(1))
     prepare_unprotect(leaky)
     shutil.copy(CLIP, leaky.study / "backups" / "clip.wav")
+    (leaky.study / "backups" / "clip.wav").chmod(0o600)  # private, but in the clear
     verdict = check_conversion(leaky)
     assert verdict.outcome == LOST and "plaintext in a protected study" in verdict.detail, verdict
     (leaky.study / "backups" / "clip.wav").unlink()
