@@ -90,8 +90,9 @@ def _prepare(trial: Trial, template: str) -> None:
     t = _templates(trial)
     shutil.copytree(t[template], trial.study)
     trial.context["at_switch"] = trial.rng.random() < AT_SWITCH
-    # at random within an uninterrupted conversion's time (measured on this machine, now)
-    trial.context["kill_at"] = trial.rng.uniform(0.3, 1.15 * t["took"])
+    # at random within an uninterrupted conversion's time (measured on this machine, now); its
+    # first half is mostly Python starting and scrypt, where a kill finds nothing begun
+    trial.context["kill_at"] = trial.rng.uniform(0.4 * t["took"], 1.15 * t["took"])
 
 
 def prepare_protect(trial: Trial) -> None:
