@@ -18,6 +18,7 @@ from pathlib import Path
 from focusdesk import __version__
 from focusdesk.core.errors import translate
 from focusdesk.core.logsetup import configure_logging
+from focusdesk.core.tempfiles import remove_stale
 from focusdesk.store.workspace import (
     PassphraseNeeded,
     Workspace,
@@ -121,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from focusdesk.ui.app import run_app
 
         return run_app(args.workspace)
+    remove_stale()  # private temporary folders a crashed focusdesk left (core/tempfiles.py)
     ctx = None
     try:
         ctx = _context(args)

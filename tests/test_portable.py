@@ -21,7 +21,8 @@ POSIX_ONLY_CALLS = {"os.statvfs", "os.pwrite", "os.pread", "os.killpg", "os.sets
                     "os.mkfifo", "os.sync", "signal.SIGKILL", "signal.SIGHUP", "signal.SIGUSR1",
                     "signal.SIGALRM", "signal.alarm", "signal.pause"}
 GUARDED = {("focusdesk/audio/wavjournal.py", "os.pwrite"),  # _pwrite: hasattr(os, "pwrite")
-           ("focusdesk/transcribe/live.py", "os.nice")}  # lower_priority: hasattr(os, "nice")
+           ("focusdesk/transcribe/live.py", "os.nice"),  # lower_priority: hasattr(os, "nice")
+           ("focusdesk/core/tempfiles.py", "os.getuid")}  # remove_stale: hasattr(os, "getuid")
 
 IMPORT_ALL = textwrap.dedent("""
     import builtins, importlib, pkgutil, sys

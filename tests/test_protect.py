@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 from conftest import AUDIO, ROOT
+from plaintext_scan import leaks, pcm_runs, word_needles
 
 from focusdesk.audio.decode import decode_audio, stream_audio
 from focusdesk.audio.media import import_audio_file
@@ -62,29 +62,6 @@ def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
             for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".focusdesk.rwlock"}
 
 
-def _pcm_runs(path: Path, count: int = 40) -> list[bytes]:
-    """64-byte runs of the clip's 16-bit PCM, from stretches that are not silence."""
-    data, _ = sf.read(path, dtype="int16")
-    raw = data.tobytes()
-    rng = random.Random(7)
-    runs = []
-    while len(runs) < count:
-        at = rng.randrange(0, len(raw) - 64) & ~1
-        run = raw[at:at + 64]
-        if len(set(run)) > 16:  # not a run of near-silence that could occur anywhere
-            runs.append(run)
-    return runs
-
-
-def _leaks(root: Path, needles: list[bytes]) -> list[str]:
-    found = []
-    for path in sorted(root.rglob("*")):
-        if path.is_file():
-            data = path.read_bytes()
-            found += [f"{path.name}: {n[:12]!r}" for n in needles if n in data]
-    return found
-
-
 def test_protected_study_worked_through_and_nothing_in_the_clear(tmp_path):
     root, out = tmp_path / "study", tmp_path / "out"
     out.mkdir()
@@ -126,14 +103,14 @@ def test_protected_study_worked_through_and_nothing_in_the_clear(tmp_path):
 
     # No file of the study holds a transcript word, the clip's bytes or its samples in the clear.
     clip = CLIP.read_bytes()
-    needles = [w.encode() for w in said] + [w.encode("utf-16-le") for w in said]
+    needles = word_needles(said)
     needles += [clip[i:i + 64] for i in range(1024, len(clip) - 64, len(clip) // 40)]
-    needles += _pcm_runs(CLIP)
+    needles += pcm_runs(CLIP)
     files = [p for p in root.rglob("*") if p.is_file()]
-    assert _leaks(root, needles) == []
+    assert leaks(root, needles) == []
     # The scan finds them where they are in the clear: the plain export and the source clip.
     (out / "call.txt").write_text(text)
-    assert _leaks(out, [w.encode() for w in said]) and _leaks(AUDIO, _pcm_runs(CLIP)[:3])
+    assert leaks(out, [w.encode() for w in said]) and leaks(AUDIO, pcm_runs(CLIP)[:3])
     for path in files:
         if path.parent.name == "0001" and not path.name.endswith((".lock",)):
             assert path.read_bytes()[:8] == MAGIC, path.name

@@ -105,3 +105,31 @@ def test_unprotect_killed_leaves_one_whole_form(plain_study, tmp_path):
         assert code == (0 if step == 20 else -9), (step, code)
         seen[step] = _form(root)
     assert seen == {3: "protected", 5: "plain", 8: "plain", 20: "plain"}, seen
+
+
+def test_a_rollback_removes_a_cut_export_journal_and_keeps_private_files_private(plain_study,
+                                                                                tmp_path):
+    """Killed inside a database export, SQLite leaves the new file's journal beside it: the
+    rollback removes it with the file. A converted backup keeps its 0600."""
+    import json
+    import stat
+
+    from focusdesk.store import backups
+    from focusdesk.store.protect.convert import finish_interrupted, unprotect_study
+
+    root = tmp_path / "study"
+    shutil.copytree(plain_study, root)
+    with open_workspace(root) as ws:
+        b = backups.create_backup(ws)
+    rel = f"backups/{b.path.name}"
+    for suffix in (".fdconv", ".fdconv-journal"):
+        (root / (rel + suffix)).write_bytes(b"half an export")
+    (root / STATE_NAME).write_text(json.dumps({"direction": "protect", "phase": "prepare",
+                                               "files": [DB_NAME, rel], "caches": []}))
+    assert finish_interrupted(root)
+    assert sorted(p.name for p in (root / "backups").iterdir()) == sorted(
+        [b.path.name, f"{b.id}.json"])
+    key, _ = protect_study(root, PASSPHRASE)
+    assert stat.S_IMODE(b.path.stat().st_mode) == 0o600
+    unprotect_study(root, key)
+    assert stat.S_IMODE(b.path.stat().st_mode) == 0o600

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from plaintext_scan import leaks, runs_of
 from pulse import PulseServer, dominant_frequency, tone
 from test_record import SESSION, Lines, cli, progress_seconds, session_id, start_cli
 
@@ -44,16 +45,8 @@ def protected(tmp_path):
 
 
 def _pcm_leaks(ws, pcm: bytes) -> list[str]:
-    """Files of the study holding any 64-byte run of ``pcm`` (every 997th position)."""
-    runs = {pcm[i:i + 64] for i in range(0, len(pcm) - 64, 997)}
-    runs = {run for run in runs if len(set(run)) > 16}  # not silence, which is zeros anywhere
-    assert len(runs) > 20
-    found = []
-    for path in ws.root.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            found += [path.name for run in runs if run in data][:1]
-    return found
+    """Files of the study holding any 64-byte run of ``pcm`` (tests/plaintext_scan.py)."""
+    return sorted({hit.split(":")[0] for hit in leaks(ws.root, runs_of(pcm))})
 
 
 def test_recording_is_sealed_as_written_and_a_killed_take_is_recovered(protected, pulse, tmp_path):

@@ -10,8 +10,7 @@ import argparse
 
 from focusdesk.commands._common import kv_pairs, print_table
 from focusdesk.core.model import Facilitator, Participant, Session, SessionKind, Site
-from focusdesk.core.timefmt import format_ms
-from focusdesk.store import deletes, progress, sessions, study, transcripts, withdrawal
+from focusdesk.store import deletes, progress, sessions, study, withdrawal
 from focusdesk.store.deletes import Impact
 
 KEEP = object()  # an option not given: the field keeps its value
@@ -299,17 +298,6 @@ def session_delete(args, ctx) -> int:
     return 0
 
 
-def _audio_text(ws, session_id: int, audio_ms: int, recordings: int) -> str:
-    """The session's audio length, or that its files are missing from the study folder."""
-    if not recordings:
-        return "no audio"
-    missing = sum(1 for r in transcripts.list_recordings(ws.db, session_id)
-                  if not ws.resolve(r.path).is_file())
-    if missing == recordings:
-        return "audio missing"
-    return format_ms(audio_ms) + (f" ({missing} file(s) missing)" if missing else "")
-
-
 def session_list(args, ctx) -> int:
     ws = ctx.open()
     db = ws.db
@@ -318,12 +306,13 @@ def session_list(args, ctx) -> int:
     facs = {f.id: f.code for f in study.list_facilitators(db)}
     rows = []
     steps = {p.session_id: p for p in progress.session_progress(db)}
+    missing = progress.missing_audio(ws)
     for s in sessions.list_sessions(db):
         p = steps[s.id]
         rows.append([s.name, s.kind.value, sites.get(s.site_id, ""), s.date,
                      ",".join(codes_by_id[pid] for pid in s.participant_ids),
                      ",".join(facs[f] for f in s.facilitator_ids if f in facs),
-                     _audio_text(ws, s.id, p.audio_ms, p.recordings),
+                     progress.audio_text(p, missing.get(s.id, 0)),
                      str(p.words), p.coverage_text, f"{p.speakers_named}/{p.speakers}",
                      str(p.codings), p.next_step])
     if not rows:

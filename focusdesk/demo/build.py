@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +21,7 @@ from focusdesk.analysis import autocode, framework
 from focusdesk.audio.media import import_audio_file
 from focusdesk.core.errors import UserError
 from focusdesk.core.model import Marker, Memo
+from focusdesk.core.tempfiles import private_folder
 from focusdesk.demo.script import SCRIPTS, STUDY_MEMO, SUMMARIES, SessionScript
 from focusdesk.demo.synth import Recording, synthesize
 from focusdesk.diarize.service import SessionDiarization
@@ -120,7 +120,7 @@ def _build(ws: Workspace, scripts: list[SessionScript], report: DemoReport, say:
         annotations.add_memo(db, Memo(title="About this demo", body=STUDY_MEMO))
     t = time.monotonic()
     say(0.01, "Speaking the script")
-    with tempfile.TemporaryDirectory(prefix="focusdesk-demo-") as tmp:
+    with private_folder("demo") as tmp:
         recordings = [synthesize(script, Path(tmp)) for script in scripts]
         ids = [sessions.session_by_name(db, s.name).id for s in scripts]
         for sid, rec in zip(ids, recordings):

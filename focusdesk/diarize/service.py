@@ -18,7 +18,7 @@ from focusdesk.core.turns import Diarization, Turn
 from focusdesk.diarize import results
 from focusdesk.diarize.taps import TapMapping, map_voices_from_taps
 from focusdesk.jobs.session_job import JobKind, JobOutcome, JobSpec, Progress, run_session_job
-from focusdesk.store import diarization, sessions, transcripts
+from focusdesk.store import diarization, sessions, transcripts, withdrawal
 from focusdesk.store.workspace import Workspace
 
 WORKER = "focusdesk.diarize.job:diarize_worker"
@@ -53,6 +53,7 @@ def job_params(ws: Workspace, session_id: int, *, num_speakers: int | None = Non
     if not recs:
         raise ValueError(f"Session {session.name!r} has no recording yet. Record it or import its "
                          "audio ('focusdesk import-audio FILE --session NAME') first.")
+    withdrawal.refuse_new_pass(ws.db, session_id, session.name, "diarize")
     if num_speakers is not None and not 1 <= num_speakers <= 20:
         raise ValueError("--speakers must be between 1 and 20.")
     if channels:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from pathlib import Path
 from lxml import etree
 
 from focusdesk.audio.join import join_recordings
+from focusdesk.core.tempfiles import private_folder
 from focusdesk.core.timefmt import format_ms
 from focusdesk.exchange.refi_schema import PROJECT_NS, stable_guid
 from focusdesk.exchange.safe_write import atomic_path
@@ -334,7 +334,7 @@ def _write_media(zf: zipfile.ZipFile, path: Path, name: str) -> None:
 def write_qdpx(ws: Workspace, target: Path | str, session_ids: list[int] | None = None,
                options: ExportOptions | None = None, include_media: bool = True) -> ProjectBuild:
     build = build_project(ws, session_ids, options, include_media)
-    with atomic_path(target) as tmp, tempfile.TemporaryDirectory(prefix="focusdesk-qdpx-") as work:
+    with atomic_path(target) as tmp, private_folder("qdpxexport") as work:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("project.qde", project_xml(build))
             for name, content in build.files.items():

@@ -12,7 +12,6 @@ changes nothing.
 from __future__ import annotations
 
 import bisect
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from focusdesk.audio.probe import AudioFileError
 from focusdesk.core.errors import UserError
 from focusdesk.core.inputs import check_input_file
 from focusdesk.core.model import Coding, Memo, Participant, Segment, Session, SessionKind, Site
+from focusdesk.core.tempfiles import private_folder
 from focusdesk.exchange.qdc import merge_codes
 from focusdesk.exchange.refi_schema import PROJECT_NS, project_schema, validation_errors
 from focusdesk.exchange.safe_zip import UnsafeFileError, open_zip, parse_xml
@@ -422,7 +422,7 @@ def _import_media_source(ws, pkg, src, session_id, code_ids, report) -> None:
         short = path[len("internal://"):]
         entry = pkg.media_names.get(short)
         if entry:
-            with open_zip(pkg.zip_path) as z, tempfile.TemporaryDirectory() as tmp:
+            with open_zip(pkg.zip_path) as z, private_folder("qdpximport") as tmp:
                 local = z.extract_to(entry, Path(tmp) / Path(short).name)
                 try:
                     recording_id = import_audio_file(ws, session_id, local).id

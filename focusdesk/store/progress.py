@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from focusdesk.core.timefmt import format_ms
 from focusdesk.store import speech_regions
+from focusdesk.store.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -83,3 +85,23 @@ def session_progress(db: sqlite_utils.Database) -> list[SessionProgress]:
             words=words.get(sid, (0,))[0], speakers=n_spk, speakers_named=int(n_named or 0),
             codings=codings.get(sid, (0,))[0], speech_covered=covered.get(sid)))
     return out
+
+
+def missing_audio(ws: Workspace) -> dict[int, int]:
+    """Per session, how many of its recording files are not in the study folder (moved, or
+    ``sessions/`` deleted): transcripts and codings stay, but playback and transcription cannot
+    work, so the Study tab and ``session list`` say so. Sessions with none missing are left out."""
+    out: dict[int, int] = {}
+    for sid, path in ws.db.execute("SELECT session_id, path FROM recordings").fetchall():
+        if not ws.resolve(path).is_file():
+            out[sid] = out.get(sid, 0) + 1
+    return out
+
+
+def audio_text(p: SessionProgress, missing: int, none: str = "no audio") -> str:
+    """The session's audio length, or that its files are missing from the study folder."""
+    if not p.recordings:
+        return none
+    if missing >= p.recordings:
+        return "audio missing"
+    return format_ms(p.audio_ms) + (f" ({missing} file(s) missing)" if missing else "")

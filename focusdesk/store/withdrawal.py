@@ -39,6 +39,13 @@ class AlreadyWithdrawn(UserError):
     title = "Already withdrawn"
 
 
+class WithdrawnVoiceHere(UserError, ValueError):
+    """A new pass over a session where a withdrawn participant spoke would undo the withdrawal
+    (a ValueError too, so every caller that says why a job cannot start says this)."""
+
+    title = "A withdrawn participant spoke here"
+
+
 @dataclass(frozen=True)
 class WithdrawalImpact:
     code: str
@@ -119,6 +126,40 @@ def withdrawn_spans(db: sqlite_utils.Database, session_id: int) -> list[tuple[in
         elif b > a:
             merged.append((a, b))
     return merged
+
+
+def withdrawn_in_session(db: sqlite_utils.Database, session_id: int) -> list[str]:
+    """Codes of the withdrawn participants who have a voice in a session."""
+    return [r[0] for r in db.execute(
+        "SELECT DISTINCT p.code FROM withdrawn_speakers w JOIN speakers s ON s.id = w.speaker_id "
+        "JOIN participants p ON p.id = w.participant_id WHERE s.session_id = ? ORDER BY p.code",
+        [session_id])]
+
+
+_NEW_PASS = {
+    "transcribe": "Transcribing it again from the beginning would bring their words back: the new "
+                  "turns would not be linked to their withdrawal.",
+    "diarize": "Finding its speakers again would give their voice a new name that is not linked to "
+               "their withdrawal, so a later transcription would bring their words back and their "
+               "voice would no longer be silenced in exported audio.",
+}
+
+
+def refuse_new_pass(db: sqlite_utils.Database, session_id: int, session_name: str,
+                    kind: str) -> None:
+    """Raise :class:`WithdrawnVoiceHere` when a withdrawn participant spoke in the session.
+
+    Why refuse rather than withdraw again afterwards: a new diarization's voices cannot be matched
+    to the withdrawn person (their enrolled voice and voice centroids were deleted on purpose), and
+    a new transcript would hold their words, in the database and in any backup taken meanwhile,
+    before anything could remove them. ``kind``: "transcribe" (a restart) or "diarize"."""
+    codes = withdrawn_in_session(db, session_id)
+    if codes:
+        who = ", ".join(codes)
+        raise WithdrawnVoiceHere(
+            f"{who} withdrew from the study and spoke in {session_name}. {_NEW_PASS[kind]} "
+            "Nothing was changed; the transcript and speakers stay as they are, and you can still "
+            "edit them.")
 
 
 def withdrawal_impact(ws: Workspace, code: str) -> WithdrawalImpact:

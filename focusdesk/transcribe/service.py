@@ -23,7 +23,7 @@ from typing import ClassVar
 
 from focusdesk.core.model import Recording, Segment, Word
 from focusdesk.jobs.session_job import JobKind, JobOutcome, JobSpec, Progress, run_session_job
-from focusdesk.store import sessions, speech_regions, study, transcripts
+from focusdesk.store import sessions, speech_regions, study, transcripts, withdrawal
 from focusdesk.store import transcription_runs as runs
 from focusdesk.store.tx import transaction
 from focusdesk.store.workspace import Workspace
@@ -114,6 +114,10 @@ class SessionTranscription:
         if not recordings:
             raise LookupError("This session has no recording yet. Record it, or import its audio "
                               "('focusdesk import-audio FILE --session NAME').")
+        if self.restart:
+            session = sessions.get_session(db, self.session_id)
+            withdrawal.refuse_new_pass(db, self.session_id, session.name if session else
+                                       str(self.session_id), "transcribe")
         for rec in recordings:
             path = self.ws.resolve(rec.path)
             if rec.status == "recording":

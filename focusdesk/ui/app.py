@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from focusdesk import __version__
+from focusdesk.core.tempfiles import remove_stale
 from focusdesk.store.workspace import WorkspaceError, default_workspace
 
 
@@ -31,6 +32,7 @@ def run_app(workspace: Path | None = None) -> int:
     from focusdesk.ui.main_window import MainWindow
 
     install_hooks()  # what no slot caught: one message, and the log (focusdesk/ui/errors.py)
+    remove_stale()  # private temporary folders a crashed focusdesk left (core/tempfiles.py)
 
     # Always the chosen or default workspace, so a command line means the same thing every time;
     # earlier studies are one click away under File > Open recent.

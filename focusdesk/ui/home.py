@@ -7,7 +7,6 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from focusdesk.core.timefmt import format_ms
 from focusdesk.store import codes, guide, progress, sessions, study
 from focusdesk.ui import next_steps
 from focusdesk.ui.errors import guarded
@@ -74,14 +73,19 @@ class HomeView(QScrollArea):
                     "Codings", "Next step"]
             out.append("<h3>Sessions</h3><table cellspacing='6'><tr>"
                        + "".join(f"<th align='left'>{h}</th>" for h in head) + "</tr>")
+            missing = progress.missing_audio(self.window.workspace)
             for p in progress.session_progress(db):
                 s = kinds[p.session_id]
+                audio = esc(progress.audio_text(p, missing.get(p.session_id, 0), none="none yet"))
+                if missing.get(p.session_id):  # files moved or deleted: say so where it shows
+                    audio = (f"<span style='color:#b3261e' title='Put the recording files back in "
+                             f"the study folder from a copy'>⚠ {audio}</span>")
                 words = f"{p.words:,} words" if p.segments else "—"
                 named = f"{p.speakers_named} of {p.speakers}" if p.speakers else "—"
                 step_html = next_steps.cell_html(p)  # links that do the step
                 out.append(f"<tr><td><a href='open:{s.id}'>{esc(s.name)}</a></td><td>{s.kind.label}</td>"
                            f"<td>{esc(sites.get(s.site_id, ''))}</td><td>{esc(s.date)}</td>"
-                           f"<td>{format_ms(p.audio_ms) if p.recordings else 'none yet'}</td>"
+                           f"<td>{audio}</td>"
                            f"<td>{p.markers or '—'}</td><td>{words}</td>"
                            f"<td>{p.coverage_text or '—'}</td><td>{named}</td>"
                            f"<td>{p.codings or '—'}</td><td>{step_html}</td></tr>")

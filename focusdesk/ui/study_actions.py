@@ -164,19 +164,23 @@ def import_audio(window, path: str | None = None) -> bool:
             "All files (*)")
     if not path:
         return False
+    warnings: list[str] = []  # a file shorter than its header says (added at its real length)
     try:
         try:
-            import_audio_file(window.workspace, session_id, Path(path))
+            import_audio_file(window.workspace, session_id, Path(path), warnings=warnings)
         except AlreadyImportedError as exc:
             text = str(exc).replace(" If you really want a second copy, import it again and confirm.", "")
             if QMessageBox.question(window, "Already imported", text + "\n\nImport a second copy anyway?",
                                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                     QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
                 return False
-            import_audio_file(window.workspace, session_id, Path(path), again=True)
+            import_audio_file(window.workspace, session_id, Path(path), again=True,
+                              warnings=warnings)
     except AudioFileError as exc:
         QMessageBox.warning(window, "Cannot import audio", str(exc))
         return False
     window.changes.notify(Change(Entity.RECORDINGS, session_id))
     window.status(f"Imported {Path(path).name}")
+    if warnings:
+        QMessageBox.warning(window, "Audio cut short", "\n\n".join(warnings))
     return True

@@ -6,8 +6,8 @@ child process (its own process group, so the job children die with it, as in a c
 whole group with SIGKILL at a random moment, then restarts and checks: the study opens,
 ``PRAGMA integrity_check`` is ok, no more than 1 s of recorded audio was lost, a resumed job has
 no missing or duplicated segments (compared with an uninterrupted run), and no partial file looks
-complete. Operations are rows of a table (:class:`Operation`): one more (protect/unprotect, live
-transcription) is a prepare, a command line, a kill window and a check.
+complete. Operations are rows of a table (:class:`Operation`): one more (live transcription) is a
+prepare, a command line, a kill window and a check; protect/unprotect are in ``protect_ops.py``.
 
 Only the standard library and focusdesk's store are used here (no pytest), so a bench script can
 import it.
@@ -172,7 +172,9 @@ class Trial:
 class Operation:
     """One kind of work to kill: ``prepare`` makes the trial's study, ``argv`` is the CLI
     command, killed ``kill_after`` (min, max) seconds after it starts; ``check`` restarts and
-    judges. ``needs`` names a resource the campaign starts once (``"pulse"``)."""
+    judges. ``needs`` names a resource the campaign starts once (``"pulse"``); ``kill_when``,
+    polled every 2 ms until the window's end, kills at once when it says so (a moment too short
+    to hit by chance)."""
 
     name: str
     prepare: Callable[[Trial], None]
@@ -181,6 +183,7 @@ class Operation:
     check: Callable[[Trial], Verdict]
     needs: str | None = None
     env: Callable[[Trial], dict] | None = None
+    kill_when: Callable[[Trial], bool] | None = None
 
 
 def _copy_base(trial: Trial) -> None:
@@ -491,6 +494,10 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in [
               check_migration),
 ]}
 
+from protect_ops import OPERATIONS as _PROTECT  # noqa: E402 - it uses the helpers above
+
+OPERATIONS.update({op.name: op for op in _PROTECT})
+
 
 # --- the campaign ----------------------------------------------------------------------------
 
@@ -585,6 +592,14 @@ class Campaign:
             self.say(f"reference {kind}: {time.monotonic() - began:.1f} s")
         return self._references[kind]
 
+    def cached(self, name: str, make: Callable[[], object]):
+        """Something an operation makes once per campaign (a template, a reference)."""
+        if name not in self._references:
+            began = time.monotonic()
+            self._references[name] = make()
+            self.say(f"{name}: {time.monotonic() - began:.1f} s")
+        return self._references[name]
+
     def pulse_env(self) -> dict:
         if self._pulse is None:
             sys.path.insert(0, str(ROOT / "tests"))
@@ -617,7 +632,9 @@ class Campaign:
         trial.child = Child(trial.study, [str(a) for a in op.argv(trial)], env)
         deadline = trial.child.started + delay
         while time.monotonic() < deadline and trial.child.proc.poll() is None:
-            time.sleep(0.01)
+            if op.kill_when is not None and op.kill_when(trial):
+                break
+            time.sleep(0.002 if op.kill_when else 0.01)
         trial.killed = trial.child.kill9()
         try:
             verdict = op.check(trial)
@@ -625,7 +642,8 @@ class Campaign:
             verdict = Verdict(LOST, f"the check failed: {type(exc).__name__}: {exc}")
         if verdict.outcome != LOST:
             shutil.rmtree(trial.folder, ignore_errors=True)  # keep only what needs looking at
-        return Result(name, verdict.outcome, verdict.detail, delay if trial.killed else None)
+        killed_after = (trial.child.killed_at or 0) - trial.child.started
+        return Result(name, verdict.outcome, verdict.detail, killed_after if trial.killed else None)
 
     def run(self, kills: int | None = None, budget_s: float | None = None,
             only: list[str] | None = None) -> list[Result]:

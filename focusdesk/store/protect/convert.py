@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 from pathlib import Path
 
 from focusdesk.core.errors import UserError
@@ -86,6 +87,11 @@ def _new(path: Path) -> Path:
     return path.with_name(path.name + NEW_SUFFIX)
 
 
+def _same_mode(path: Path) -> None:
+    """The new file gets its original's permissions: a backup made private (0600) stays so."""
+    os.chmod(_new(path), stat.S_IMODE(path.stat().st_mode))
+
+
 def _copy_media(source: Path, target: Path, old_key: StudyKey | None,
                 key: StudyKey | None) -> None:
     target.unlink(missing_ok=True)
@@ -140,9 +146,11 @@ def _convert(root: Path, old_key: StudyKey | None, new_key: StudyKey | None,
         for db in databases:
             _new(db).unlink(missing_ok=True)
             export_database(db, old_key, _new(db), new_key)
+            _same_mode(db)
             _step()
         for path in media:
             _copy_media(path, _new(path), old_key, new_key)
+            _same_mode(path)
             _step()
         _fsync_dir(root)
         state["phase"] = "switch"
@@ -215,7 +223,10 @@ def _refresh_backup_manifests(root: Path, state: dict) -> None:
 
 def _roll_back(root: Path, state: dict) -> None:
     for rel in state.get("files", []):
-        _new(root / rel).unlink(missing_ok=True)
+        new = _new(root / rel)
+        for suffix in ("-journal", "-wal", "-shm"):  # a database export cut short leaves these
+            new.with_name(new.name + suffix).unlink(missing_ok=True)
+        new.unlink(missing_ok=True)
     (root / KEY_NEW).unlink(missing_ok=True)
     (root / STATE_NAME).unlink(missing_ok=True)
     _fsync_dir(root)
