@@ -6,8 +6,9 @@ child process (its own process group, so the job children die with it, as in a c
 whole group with SIGKILL at a random moment, then restarts and checks: the study opens,
 ``PRAGMA integrity_check`` is ok, no more than 1 s of recorded audio was lost, a resumed job has
 no missing or duplicated segments (compared with an uninterrupted run), and no partial file looks
-complete. Operations are rows of a table (:class:`Operation`): one more (live transcription) is a
-prepare, a command line, a kill window and a check; protect/unprotect are in ``protect_ops.py``.
+complete. Operations are rows of a table (:class:`Operation`); protect/unprotect are in
+``protect_ops.py``. The null sink plays real speech in a loop, so a live transcription (``record
+--live``) killed mid-session has words to lose.
 
 Only the standard library and focusdesk's store are used here (no pytest), so a bench script can
 import it.
@@ -472,9 +473,56 @@ def check_record(trial: Trial) -> Verdict:
     return Verdict(RECOVERED, f"{max(lost, 0) / 1000:.2f} s lost of {audio_ms / 1000:.1f} s")
 
 
+def _speech_loop(path: Path, seconds: float) -> Path:
+    """Real speech (JFK, then a LibriSpeech reader, a second apart) looped to ``seconds``."""
+    import numpy as np
+    import soundfile as sf
+
+    from focusdesk.audio.decode import SAMPLE_RATE, decode_audio
+
+    gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    one = np.concatenate([decode_audio(AUDIO / "jfk.flac"), gap,
+                          decode_audio(AUDIO / "librispeech-2412-153948-0000.flac"), gap])
+    sf.write(path, np.tile(one, int(seconds * SAMPLE_RATE / len(one)) + 1), SAMPLE_RATE,
+             subtype="PCM_16")
+    return path
+
+
+def check_live(trial: Trial) -> Verdict:
+    """A live session killed: the take is recovered (at most 1 s lost, as for ``record``), the
+    captions stored before the kill stay, ``transcribe`` fills the rest from the last stored
+    segment with nothing twice, and a second ``transcribe`` finds nothing missing."""
+    verdict = check_record(trial)
+    if verdict.outcome == LOST:
+        return verdict
+    before = _segments(trial.study, "R")
+    r = cli(trial.study, "transcribe", "R")
+    if r.returncode != 0:
+        return Verdict(LOST, f"transcribe after the kill failed: {r.stderr[-200:]}")
+    after = _segments(trial.study, "R")
+    if not set(before) <= set(after):
+        return Verdict(LOST, f"{len(set(before) - set(after))} live segments gone after transcribe")
+    by_recording: dict[int, list] = {}
+    for start, end, text, rec in after:
+        by_recording.setdefault(rec, []).append((start, end, text))
+    for segs in by_recording.values():
+        for (_, a_end, a), (b_start, _, b) in zip(segs, segs[1:], strict=False):
+            if b_start < a_end - 50:
+                return Verdict(LOST, f"segments overlap (a stretch transcribed twice): {a!r} / {b!r}")
+    again = cli(trial.study, "transcribe", "R")
+    if again.returncode != 0 or "already transcribed" not in again.stdout + again.stderr:
+        return Verdict(LOST, "a second transcribe still found work: "
+                       f"{(again.stdout + again.stderr)[-200:]}")
+    return Verdict(RECOVERED, f"{verdict.detail}; {len(before)} live segments kept, "
+                   f"{len(after) - len(before)} added by transcribe")
+
+
 OPERATIONS: dict[str, Operation] = {op.name: op for op in [
     Operation("record", prepare_record, lambda t: ["record", "--session", "R", "--duration", "60"],
               (2.0, 6.0), check_record, needs="pulse", env=lambda t: t.campaign.pulse_env()),
+    Operation("live", prepare_record,
+              lambda t: ["record", "--session", "R", "--duration", "60", "--live"], (6.0, 22.0),
+              check_live, needs="pulse", env=lambda t: t.campaign.pulse_env()),
     Operation("transcribe", _copy_base, lambda t: ["transcribe", "T"], (2.0, 8.0), check_transcribe),
     Operation("restart", prepare_restart, lambda t: ["transcribe", "T", "--restart"], (1.0, 7.0),
               check_restart),
@@ -603,11 +651,10 @@ class Campaign:
     def pulse_env(self) -> dict:
         if self._pulse is None:
             sys.path.insert(0, str(ROOT / "tests"))
-            from pulse import PulseServer, tone
+            from pulse import PulseServer
 
             self._pulse = PulseServer().start()
-            wav = tone(self.workdir / "tone.wav", 440.0, 600.0)
-            self._player = self._pulse.play(wav)
+            self._player = self._pulse.play(_speech_loop(self.workdir / "speech.wav", 600.0))
         return self._pulse.env
 
     def close(self) -> None:
