@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from focusdesk.core.durable import fsync_dir
 from focusdesk.core.errors import UserError
 
 
@@ -42,7 +43,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
             os.fsync(fh.fileno())
         os.chmod(tmp, _file_mode(target))
         os.replace(tmp, target)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -84,19 +85,6 @@ def _file_mode(target: Path) -> int:
         mask = os.umask(0)
         os.umask(mask)
         return 0o666 & ~mask
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_bytes(target: Path | str, data: bytes) -> Path:

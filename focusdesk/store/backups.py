@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from focusdesk.core.durable import fsync_dir
 from focusdesk.core.errors import UserError
 from focusdesk.store import audit
 from focusdesk.store.protect.media import open_media
@@ -150,19 +151,6 @@ def _content_sha256(path: Path) -> str:
 def _fsync(path: Path) -> None:
     with open(path, "rb+") as fh:
         os.fsync(fh.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def media_files(ws: Workspace, known: dict[str, MediaFile] | None = None,
@@ -289,7 +277,7 @@ def create_backup(ws: Workspace, reason: str = "manual") -> Backup:
         _fsync(manifest_part)
         os.replace(part, backup.path)  # the copy first: a manifest never points at nothing
         os.replace(manifest_part, folder / f"{backup_id}.json")
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except BaseException:
         part.unlink(missing_ok=True)
         (folder / f".{backup_id}.{os.getpid()}.json.part").unlink(missing_ok=True)

@@ -19,6 +19,7 @@ import signal
 import stat
 from pathlib import Path
 
+from focusdesk.core.durable import fsync_dir
 from focusdesk.core.errors import UserError
 from focusdesk.store import audit as audit_actions
 from focusdesk.store.protect import keyfile, keyring
@@ -47,15 +48,6 @@ def _step() -> None:
         os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "nt":
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _write_state(root: Path, state: dict) -> None:
     path = root / STATE_NAME
     tmp = path.with_name(path.name + ".tmp")
@@ -64,7 +56,7 @@ def _write_state(root: Path, state: dict) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(root)
+    fsync_dir(root)
 
 
 def _media_files(root: Path) -> list[Path]:
@@ -152,7 +144,7 @@ def _convert(root: Path, old_key: StudyKey | None, new_key: StudyKey | None,
             _copy_media(path, _new(path), old_key, new_key)
             _same_mode(path)
             _step()
-        _fsync_dir(root)
+        fsync_dir(root)
         state["phase"] = "switch"
         _write_state(root, state)  # decided: from here on a restart finishes the switch
         _step()
@@ -190,10 +182,10 @@ def _switch(root: Path, state: dict) -> None:
     _refresh_backup_manifests(root, state)
     for rel in state.get("caches", []):  # waveform caches of the old form; made again when needed
         (root / rel).unlink(missing_ok=True)
-    _fsync_dir(root)
+    fsync_dir(root)
     _step()
     (root / STATE_NAME).unlink(missing_ok=True)
-    _fsync_dir(root)
+    fsync_dir(root)
 
 
 def _refresh_backup_manifests(root: Path, state: dict) -> None:
@@ -229,7 +221,7 @@ def _roll_back(root: Path, state: dict) -> None:
         new.unlink(missing_ok=True)
     (root / KEY_NEW).unlink(missing_ok=True)
     (root / STATE_NAME).unlink(missing_ok=True)
-    _fsync_dir(root)
+    fsync_dir(root)
 
 
 def _finish(root: Path) -> bool:
