@@ -77,6 +77,24 @@ def captions(lines: list[str]) -> list[str]:
     return [ln.split("  ", 1)[1].strip() for ln in lines if ln.startswith("» ")]
 
 
+RECORD_JFK = ["record", "--session", SESSION, "--duration", "14", "--live"]
+
+
+def record_jfk_live(proc: subprocess.Popen, pulse, clips) -> list[str]:
+    """Play JFK into a started ``record --live``; the captions it printed, once it ended well."""
+    try:
+        lines = Lines(proc)
+        lines.wait_for(lambda s: s.startswith("Recording"), timeout=30)
+        pulse.play(clips["jfk"])
+        lines.wait_for(lambda s: s.startswith("Live transcript complete"), timeout=90)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, proc.stderr.read()
+    return captions(lines.seen)
+
+
 def assert_no_overlap(segments) -> None:
     """Each stored segment begins where the one before ended or later: nothing twice."""
     segs = sorted(segments, key=lambda s: s.start_ms)
@@ -98,19 +116,7 @@ def test_read_growing_sees_frames_before_the_header_says_so(tmp_path):
 
 
 def test_record_live_prints_captions_and_leaves_nothing_to_transcribe(seeded, pulse, clips):
-    proc = start_cli(seeded, ["record", "--session", SESSION, "--duration", "14", "--live"],
-                     pulse.client_env())
-    try:
-        lines = Lines(proc)
-        lines.wait_for(lambda s: s.startswith("Recording"), timeout=30)
-        pulse.play(clips["jfk"])
-        lines.wait_for(lambda s: s.startswith("Live transcript complete"), timeout=90)
-        proc.wait(30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 0, proc.stderr.read()
-    said = captions(lines.seen)
+    said = record_jfk_live(start_cli(seeded, RECORD_JFK, pulse.client_env()), pulse, clips)
     assert_close(" ".join(said), JFK, 0.1)  # the clip's words, in order, as captions
     # what was printed is what is stored: the session's transcript, with a live run per take
     sid = sid_of(seeded)
@@ -230,21 +236,10 @@ def test_live_captions_in_a_protected_study_leave_nothing_in_the_clear(tmp_path,
         done = subprocess.run([*pre, *args], capture_output=True, text=True, timeout=120,
                               stdin=subprocess.DEVNULL)
         assert done.returncode == 0, done.stderr
-    proc = subprocess.Popen([*pre[:1], "-u", *pre[1:], "record", "--session", SESSION,
-                             "--duration", "14", "--live"], env=pulse.client_env(),
+    proc = subprocess.Popen([*pre[:1], "-u", *pre[1:], *RECORD_JFK], env=pulse.client_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
-    try:
-        lines = Lines(proc)
-        lines.wait_for(lambda s: s.startswith("Recording"), timeout=30)
-        pulse.play(clips["jfk"])
-        lines.wait_for(lambda s: s.startswith("Live transcript complete"), timeout=90)
-        proc.wait(30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 0, proc.stderr.read()
-    said = captions(lines.seen)
+    said = record_jfk_live(proc, pulse, clips)
     assert_close(" ".join(said), JFK, 0.1)
     words = [w.encode() for w in ("country", "Americans", "fellow")]
     leaks = [p.name for p in root.rglob("*") if p.is_file()
