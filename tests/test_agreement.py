@@ -107,3 +107,21 @@ def test_no_variation_and_too_few_coders():
     assert nothing.percent == 100.0 and nothing.alpha is None  # nobody coded anything: alpha undefined
     with pytest.raises(ValueError):
         study_agreement({1: units}, same, [A])
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.5, 0.9, 1.0])
+def test_overlap_matches_brute_force(threshold):
+    from focusdesk.analysis.agreement import overlap_agreed
+
+    rng = random.Random(5)
+    mine, theirs = ([Span(1, X, who, s, s + rng.randrange(200, 20_000))
+                     for s in (rng.randrange(0, 60_000) for _ in range(80))] for who in (A, B))
+    theirs.append(Span(1, X, B, mine[0].start_ms, mine[0].end_ms))  # one exact match at least
+
+    def brute(s):
+        return any(min(s.end_ms, t.end_ms) - max(s.start_ms, t.start_ms) > 0 and
+                   (min(s.end_ms, t.end_ms) - max(s.start_ms, t.start_ms))
+                   / (max(s.end_ms, t.end_ms) - min(s.start_ms, t.start_ms)) >= threshold - 1e-9
+                   for t in theirs)
+
+    assert overlap_agreed(mine, theirs, threshold) == sum(brute(s) for s in mine) >= 1

@@ -140,8 +140,11 @@ def overlap_agreed(mine: list[Span], theirs: list[Span], threshold: float) -> in
     starts = [t.start_ms for t in theirs]
     agreed = 0
     for s in mine:
+        # a match starts before s ends, and not so early that their union dwarfs s:
+        # union >= s.end - t.start and inter <= len(s), so t.start >= s.end - len(s) / threshold
+        lo = bisect_left(starts, s.end_ms - (s.end_ms - s.start_ms) / max(threshold, 1e-6))
         hi = bisect_left(starts, s.end_ms)
-        for t in theirs[:hi]:
+        for t in theirs[lo:hi]:
             inter = min(s.end_ms, t.end_ms) - max(s.start_ms, t.start_ms)
             union = max(s.end_ms, t.end_ms) - min(s.start_ms, t.start_ms)
             if inter > 0 and union > 0 and inter / union >= threshold - 1e-9:
