@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 
 import pytest
 from coding_study import build_transcripts
@@ -115,3 +116,39 @@ def test_cli_coders_and_agreement(cli):
     assert rc == 0 and "(overall)" in out
     rc, _, err = cli("agreement", "--coders", "AB,XY")
     assert rc != 0 and "No coder called 'XY'" in err
+
+
+
+def test_qdpx_carries_coders_both_ways(seeded, tmp_path):
+    from lxml import etree
+
+    from focusdesk.exchange import refi_export
+    from focusdesk.exchange.refi_import import import_qdpx
+    from focusdesk.store import open_workspace
+
+    db = seeded.db
+    fg, tc, ab, cd = _two_coders(db, build_transcripts(db))
+    cs.use_coder(db, "CD")
+    annotations.add_memo(db, Memo("CD's note", session_id=fg))
+    out = tmp_path / "coders.qdpx"
+    refi_export.write_qdpx(seeded, out, include_media=False)
+    with zipfile.ZipFile(out) as z:
+        root = etree.fromstring(z.read("project.qde"))
+    ns = "{urn:QDA-XML:project:1.0}"
+    users = {u.get("name"): u.get("guid") for u in root.iter(f"{ns}User")}
+    assert set(users) == {"default", "AB", "CD"}
+    made_by = sorted(users_inv for c in root.iter(f"{ns}Coding")
+                     for users_inv in [next(n for n, g in users.items() if g == c.get("creatingUser"))])
+    assert made_by == ["AB", "CD"]
+    other = open_workspace(tmp_path / "other")
+    try:
+        cs.add_coder(other.db, "ab")  # an existing coder of that name takes the user's codings
+        import_qdpx(other, out)
+        got = sorted((cs.get_coder(other.db, c.coder_id).name, c.start_ms)
+                     for c in cs.codings_of(other.db))
+        assert got == [("CD", 12_000), ("ab", 10_000)]
+        memo = next(m for m in annotations.list_memos(other.db) if m.title == "CD's note")
+        assert cs.get_coder(other.db, memo.coder_id).name == "CD"
+        assert cs.coder_by_name(other.db, "CD").guid == users["CD"].strip("{}").upper()
+    finally:
+        other.close()
