@@ -123,3 +123,20 @@ def codings_of(db: sqlite_utils.Database, coder_ids: list[int] | None = None,
     sql = f"SELECT {_COLS} FROM codings" + (f" WHERE {' AND '.join(where)}" if where else "")
     keys = _COLS.split(", ")
     return [Coding(**dict(zip(keys, r))) for r in db.execute(sql + " ORDER BY session_id, start_ms, id", params)]
+
+
+def shown_coders(db: sqlite_utils.Database) -> list[int] | None:
+    """Whose codings the window shows (None: every coder's); a study setting, so it persists."""
+    st = study_store.get_study(db)
+    shown = st.settings.get("coders_shown") if st else None
+    return [int(i) for i in shown] if shown else None
+
+
+def show_coders(db: sqlite_utils.Database, coder_ids: list[int] | None) -> None:
+    study_store.update_settings(db, coders_shown=list(coder_ids) if coder_ids else None)
+
+
+def visible(db: sqlite_utils.Database, codings: list[Coding]) -> list[Coding]:
+    """``codings`` less those of coders the window hides."""
+    shown = shown_coders(db)
+    return codings if shown is None else [c for c in codings if c.coder_id in shown]
