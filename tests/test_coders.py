@@ -152,3 +152,12 @@ def test_qdpx_carries_coders_both_ways(seeded, tmp_path):
         assert cs.coder_by_name(other.db, "CD").guid == users["CD"].strip("{}").upper()
     finally:
         other.close()
+
+
+def test_codings_export_names_the_coder(study):
+    from focusdesk.exchange.spreadsheets import CODING_HEADERS, coding_rows
+
+    db, ids = study
+    _two_coders(db, ids)
+    col = CODING_HEADERS.index("coder")
+    assert sorted((r[col], r[5]) for r in coding_rows(db)) == [("AB", 10_000), ("CD", 12_000)]
