@@ -161,3 +161,22 @@ def test_codings_export_names_the_coder(study):
     _two_coders(db, ids)
     col = CODING_HEADERS.index("coder")
     assert sorted((r[col], r[5]) for r in coding_rows(db)) == [("AB", 10_000), ("CD", 12_000)]
+
+
+def test_codings_of_an_old_study_belong_to_the_default_coder(tmp_path):
+    import shutil
+
+    from conftest import ROOT
+
+    from focusdesk.store import open_workspace
+    from focusdesk.store.workspace import DB_NAME
+
+    root = tmp_path / "legacy"
+    root.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "study-v1.sqlite", root / DB_NAME)
+    with open_workspace(root) as ws:
+        old = annotations.list_codings(ws.db)
+        assert old and {c.coder_id for c in old} == {cs.DEFAULT_ID}
+        assert cs.current_coder(ws.db).name == "default"
+        assert [(c.name, n) for c in cs.list_coders(ws.db) for n in [cs.coding_counts(ws.db)[c.id]]] == \
+            [("default", len(old))]
