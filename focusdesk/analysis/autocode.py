@@ -123,12 +123,13 @@ def _units(q: _Query, words: list, start: int, end: int, text: str, unit: str):
         yield s, e, join_words(w[2] for w in words[first:last + 1])
 
 
-def apply_hits(db: sqlite_utils.Database, code_id: int, hits: list[AutoHit], memo: str = "") -> int:
+def apply_hits(db: sqlite_utils.Database, code_id: int, hits: list[AutoHit], memo: str = "",
+               coder_id: int | None = None) -> int:
     """Code the previewed hits (skipping ones already coded); returns how many codings were added."""
     before = db.execute("SELECT COUNT(*) FROM codings WHERE code_id = ?", [code_id]).fetchone()[0]
     with transaction(db):
         for h in hits:
-            apply_code(db, h.session_id, code_id, h.start_ms, h.end_ms, h.speaker_id, memo)
+            apply_code(db, h.session_id, code_id, h.start_ms, h.end_ms, h.speaker_id, memo, coder_id)
     return db.execute("SELECT COUNT(*) FROM codings WHERE code_id = ?", [code_id]).fetchone()[0] - before
 
 

@@ -13,6 +13,7 @@ import sqlite_utils
 from focusdesk.analysis.data import StudyData
 from focusdesk.analysis.sections import GUIDE_ROOT, PREFIX, ensure_sections, list_sections
 from focusdesk.core.timefmt import format_ms
+from focusdesk.store.coders import list_coders
 from focusdesk.store.codes import code_path
 
 
@@ -33,6 +34,7 @@ class Passage:
     speaker_id: int | None = None
     participant_ids: list[int] = field(default_factory=list)
     colour: str = "#888888"
+    coder: str = ""  # who made the coding
 
     @property
     def duration_ms(self) -> int:
@@ -94,7 +96,7 @@ def passages(db: sqlite_utils.Database, code_id: int | str | None = None, sessio
     if session_id is not None:
         where.append("session_id = ?")
         args.append(session_id)
-    rows = db.execute("SELECT id, session_id, code_id, start_ms, end_ms, speaker_id, memo FROM codings"
+    rows = db.execute("SELECT id, session_id, code_id, start_ms, end_ms, speaker_id, memo, coder_id FROM codings"
                       + (f" WHERE {' AND '.join(where)}" if where else "")
                       + " ORDER BY start_ms, id", args).fetchall()
     order = {sid: n for n, sid in enumerate(data.sessions)}
@@ -103,12 +105,14 @@ def passages(db: sqlite_utils.Database, code_id: int | str | None = None, sessio
     out = []
     rows = [r for r in rows if r[1] in data.sessions]
     data.prefetch_words([(r[1], r[3], r[4]) for r in rows])
-    for cid, sid, code, start, end, spk, memo in rows:
+    coder_names = {c.id: c.name for c in list_coders(db)}
+    for cid, sid, code, start, end, spk, memo, coder in rows:
         path, colour = paths.get(code, (code_path(db, code), "#888888"))
         p = make_passage(data, sid, start, end, spk, participant_id)
         if p is None:
             continue
         p.code_path, p.colour, p.memo, p.code_id, p.coding_id = path, colour, memo, code, cid
+        p.coder = coder_names.get(coder, "")
         out.append(p)
     return out
 

@@ -8,6 +8,7 @@ import sys
 
 from focusdesk.commands._common import kv_pairs, print_table
 from focusdesk.core.timefmt import format_ms, parse_time
+from focusdesk.store import coders as coder_store
 from focusdesk.store import codes, sessions, transcripts
 from focusdesk.store import coding_ops as co
 from focusdesk.store import frame_ops as fo
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--speaker", help="participant code (P01), speaker label (S1) or facilitator name")
     add.add_argument("--memo", default="")
     add.add_argument("--create", action="store_true", help="create the code if it does not exist")
+    add.add_argument("--coder", metavar="NAME", help="code as this coder (default: the current one)")
     add.set_defaults(func=code_add)
     auto = s.add_parser("auto", help="code every passage where a word or phrase is said")
     where = auto.add_mutually_exclusive_group(required=True)
@@ -38,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="list the hits without coding them")
     auto.add_argument("--memo", default="")
     auto.add_argument("--create", action="store_true", help="create the code if it does not exist")
+    auto.add_argument("--coder", metavar="NAME", help="code as this coder (default: the current one)")
     auto.set_defaults(func=code_auto)
     rm = s.add_parser("remove", help="remove a coding by its id (see 'focusdesk codings')")
     rm.add_argument("id", type=int)
@@ -165,7 +168,8 @@ def code_add(args, ctx) -> int:
     session = sessions.session_by_name(db, args.session)
     code = _code(db, args.code, args.create)
     speaker = _speaker(db, session.id, args.speaker) if args.speaker else None
-    c = co.apply_code(db, session.id, code.id, parse_time(args.start), parse_time(args.end), speaker, args.memo)
+    c = co.apply_code(db, session.id, code.id, parse_time(args.start), parse_time(args.end), speaker, args.memo,
+                      coder_store.resolve(db, args.coder))
     print(f"Coded {session.name} {format_ms(c.start_ms, True)}–{format_ms(c.end_ms, True)} with "
           f"{codes.code_path(db, code.id)} (coding {c.id})")
     return 0
@@ -187,7 +191,7 @@ def code_auto(args, ctx) -> int:
     if args.preview:
         print(f"{len(hits)} hit(s); nothing coded (preview). Run again without --preview to code them.")
         return 0
-    added = apply_hits(db, code.id, hits, args.memo)
+    added = apply_hits(db, code.id, hits, args.memo, coder_store.resolve(db, args.coder))
     print(f"Coded {added} new passage(s) with {codes.code_path(db, code.id)} "
           f"({len(hits) - added} already coded).")
     return 0

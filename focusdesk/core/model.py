@@ -201,6 +201,7 @@ class Coding:
     memo: str = ""
     created_at: str = ""
     id: int | None = None
+    coder_id: int | None = None  # None: the study's current coder, when stored
 
 
 @dataclass
@@ -213,3 +214,4 @@ class Memo:
     created_at: str = ""
     updated_at: str = ""
     id: int | None = None
+    coder_id: int | None = None  # None: the study's current coder, when stored

@@ -29,6 +29,7 @@ from focusdesk.exchange.refi_schema import PROJECT_NS, stable_guid
 from focusdesk.exchange.safe_write import atomic_path
 from focusdesk.exchange.session_data import ExportOptions, SessionData, load_session, ms_to_char
 from focusdesk.store import annotations, codes, sessions, transcripts, withdrawal
+from focusdesk.store import coders as coder_store
 from focusdesk.store import study as study_store
 from focusdesk.store.protect.media import open_media
 from focusdesk.store.tx import now_iso
@@ -152,6 +153,13 @@ def _clean(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
 
 
+def _coder_users(db, g) -> dict[int, str]:
+    """Each coder's REFI-QDA user GUID: the one it was imported with, else derived from the study
+    (the default coder keeps the GUID that exports used before coders existed)."""
+    return {c.id: c.guid or (g("user", "focusdesk") if c.id == coder_store.DEFAULT_ID else g("user", f"coder-{c.id}"))
+            for c in coder_store.list_coders(db)}
+
+
 @dataclass
 class ProjectBuild:
     root: etree._Element
@@ -183,7 +191,9 @@ def build_project(ws: Workspace, session_ids: list[int] | None = None,
     root.set("creationDateTime", _dt(st.created_at) if st and _dt(st.created_at) else now)
     root.set("modifiedDateTime", now)
     users = _sub(root, "Users")
-    _sub(users, "User", guid=user, name="focusdesk")
+    user_of = _coder_users(db, g)  # coder id -> user GUID; codings and notes name their coder
+    for coder in coder_store.list_coders(db):
+        _sub(users, "User", guid=user_of[coder.id], name=coder.name)
 
     memos = annotations.list_memos(db)
     from focusdesk.exchange.redact import build_redactor
@@ -282,7 +292,8 @@ def build_project(ws: Workspace, session_ids: list[int] | None = None,
                                creationDateTime=_dt(c.created_at))
                     if cv.memo:
                         _text(sel, "Description", _clean(cv.memo))
-                    coding = _sub(sel, "Coding", guid=g("coding", c.id), creatingUser=user,
+                    coding = _sub(sel, "Coding", guid=g("coding", c.id),
+                                  creatingUser=user_of.get(c.coder_id, user),
                                   creationDateTime=_dt(c.created_at))
                     _sub(coding, "CodeRef", targetGUID=g("code", c.code_id))
             for m in memos:
@@ -295,7 +306,7 @@ def build_project(ws: Workspace, session_ids: list[int] | None = None,
         notes = _sub(root, "Notes")
         for m in kept_memos:
             note = _sub(notes, "Note", guid=g("memo", m.id), name=_clean(redactor.apply(m.title)),
-                        creatingUser=user, creationDateTime=_dt(m.created_at),
+                        creatingUser=user_of.get(m.coder_id, user), creationDateTime=_dt(m.created_at),
                         modifiedDateTime=_dt(m.updated_at))
             _text(note, "PlainTextContent", _clean(redactor.apply(m.body)))
     session_sets = []

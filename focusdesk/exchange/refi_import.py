@@ -46,6 +46,7 @@ class ImportReport:
     memos: int = 0
     recordings: int = 0
     warnings: list[str] = field(default_factory=list)
+    coder_ids: dict[str, int] = field(default_factory=dict, repr=False)  # user GUID -> coder
 
     def summary(self) -> str:
         return (f"{len(self.sessions)} sources as sessions, {self.segments} segments, "
@@ -247,6 +248,7 @@ def _import_all(ws: Workspace, pkg: _Package, root, report: ImportReport) -> Non
             from focusdesk.core.model import Study
 
             study_store.save_study(db, Study(title=root.get("name") or "Imported study"))
+        report.coder_ids = _coders_for(db, users)
     code_ids: dict[str, int] = {}
     book = root.find(f"{NS}CodeBook/{NS}Codes")
     if book is not None:
@@ -326,7 +328,8 @@ def _import_all(ws: Workspace, pkg: _Package, root, report: ImportReport) -> Non
         annotations.add_memo(db, Memo(
             title=note.get("name") or "Note", body=body,
             session_id=target[1] if target and target[0] == "session" else None,
-            code_id=target[1] if target and target[0] == "code" else None))
+            code_id=target[1] if target and target[0] == "code" else None,
+            coder_id=report.coder_ids.get(_g(note.get("creatingUser")))))
         report.memos += 1
 
 
@@ -357,8 +360,30 @@ def _speaker_id(db, session_id: int, name: str, cache: dict[str, int]) -> int | 
     return cache[name]
 
 
-def _codings_of(el) -> list[tuple[str, str]]:
-    return [(_g(c.get("guid")), _g(c.find(f"{NS}CodeRef").get("targetGUID")))
+def _coders_for(db, users) -> dict[str, int]:
+    """Each REFI-QDA user as a coder: the one imported from that GUID before, else the coder of
+    that name (a focusdesk export names its users after its coders), else a new one."""
+    from focusdesk.store import coders as coder_store
+    from focusdesk.store.study import NotFound
+
+    out: dict[str, int] = {}
+    for u in users.findall(f"{NS}User"):
+        guid, name = _g(u.get("guid")), (u.get("name") or "").replace(",", " ").strip()
+        coder = coder_store.coder_by_guid(db, guid) if guid else None
+        if coder is None and name:
+            try:
+                coder = coder_store.coder_by_name(db, name)
+            except NotFound:
+                coder = coder_store.add_coder(db, name, guid)
+        if coder is not None and guid:
+            out[guid] = coder.id
+    return out
+
+
+def _codings_of(el) -> list[tuple[str, str, str]]:
+    """(coding GUID, code GUID, creating user GUID) of an element's codings."""
+    return [(_g(c.get("guid")), _g(c.find(f"{NS}CodeRef").get("targetGUID")),
+             _g(c.get("creatingUser") or el.get("creatingUser")))
             for c in el.findall(f"{NS}Coding") if c.find(f"{NS}CodeRef") is not None]
 
 
@@ -370,14 +395,15 @@ def _memo_of(el) -> str:
 def _add_codings(db, session_id: int, el, start: int, end: int, code_ids: dict[str, int],
                  speaker_id: int | None, report: ImportReport) -> None:
     memo = _memo_of(el)
-    for _, code_guid in _codings_of(el):
+    for _, code_guid, user in _codings_of(el):
         if code_guid not in code_ids:
             report.warnings.append(f"A coding points at an unknown code ({code_guid}); skipped.")
             continue
         annotations.add_coding(db, Coding(session_id=session_id, code_id=code_ids[code_guid],
                                           start_ms=min(start, end), end_ms=max(start, end),
                                           speaker_id=speaker_id, memo=memo,
-                                          created_at=el.get("creationDateTime") or ""))
+                                          created_at=el.get("creationDateTime") or "",
+                                          coder_id=report.coder_ids.get(user)))
         report.codings += 1
 
 

@@ -27,7 +27,7 @@ from focusdesk.store import study as study_store
 from focusdesk.store import transcripts
 
 CODING_HEADERS = ["session", "site", "participant", "start", "end", "start_ms", "end_ms",
-                  "code", "text", "memo"]
+                  "code", "text", "memo", "coder"]
 XLSX_CELL_MAX = 32767
 
 
@@ -50,7 +50,7 @@ def coding_rows(db: sqlite_utils.Database, session_id: int | None = None,
             speaker = names.get(p.speaker_id, speaker)
         rows.append([p.session, p.site, speaker, format_ms(p.start_ms, millis=True),
                      format_ms(p.end_ms, millis=True), p.start_ms, p.end_ms, p.code_path,
-                     redactor.apply(p.text), redactor.apply(p.memo)])
+                     redactor.apply(p.text), redactor.apply(p.memo), p.coder])
     return rows
 
 

@@ -48,10 +48,14 @@ def add_coding(db: sqlite_utils.Database, c: Coding) -> Coding:
     if c.end_ms < c.start_ms:
         raise ValueError("A coding must end after it starts.")
     c.created_at = c.created_at or now_iso()
+    if c.coder_id is None:
+        from focusdesk.store.coders import current_coder
+
+        c.coder_id = current_coder(db).id
     c.id = db["codings"].insert({
         "session_id": c.session_id, "code_id": c.code_id, "start_ms": int(c.start_ms),
         "end_ms": int(c.end_ms), "speaker_id": c.speaker_id, "memo": c.memo,
-        "created_at": c.created_at,
+        "created_at": c.created_at, "coder_id": c.coder_id,
     }).last_pk
     return c
 
@@ -84,9 +88,14 @@ def list_codings(db: sqlite_utils.Database, session_id: int | None = None,
 def add_memo(db: sqlite_utils.Database, m: Memo) -> Memo:
     m.created_at = m.created_at or now_iso()
     m.updated_at = m.updated_at or m.created_at
+    if m.coder_id is None:
+        from focusdesk.store.coders import current_coder
+
+        m.coder_id = current_coder(db).id
     m.id = db["memos"].insert({
         "title": m.title, "body": m.body, "session_id": m.session_id, "code_id": m.code_id,
         "participant_id": m.participant_id, "created_at": m.created_at, "updated_at": m.updated_at,
+        "coder_id": m.coder_id,
     }).last_pk
     return m
 

@@ -16,7 +16,7 @@ from focusdesk.store.annotations import add_coding
 from focusdesk.store.study import NotFound
 from focusdesk.store.tx import now_iso, transaction
 
-_COLS = ("id", "session_id", "code_id", "start_ms", "end_ms", "speaker_id", "memo", "created_at")
+_COLS = ("id", "session_id", "code_id", "start_ms", "end_ms", "speaker_id", "memo", "created_at", "coder_id")
 
 
 def _coding(row) -> Coding:
@@ -56,8 +56,9 @@ def _check_within_session(db: sqlite_utils.Database, session_id: int, start_ms: 
 
 
 def apply_code(db: sqlite_utils.Database, session_id: int, code_id: int, start_ms: int, end_ms: int,
-               speaker_id: int | None = None, memo: str = "") -> Coding:
-    """Code ``[start_ms, end_ms)`` of a session (optionally only ``speaker_id``'s words)."""
+               speaker_id: int | None = None, memo: str = "", coder_id: int | None = None) -> Coding:
+    """Code ``[start_ms, end_ms)`` of a session (optionally only ``speaker_id``'s words) as
+    ``coder_id`` (default: the study's current coder); each coder's codings are their own."""
     start_ms, end_ms = int(start_ms), int(end_ms)
     if end_ms <= start_ms:
         raise ValueError("Select a passage first: a coding must end after it starts.")
@@ -69,9 +70,14 @@ def apply_code(db: sqlite_utils.Database, session_id: int, code_id: int, start_m
     if speaker_id is not None and not db.execute(
             "SELECT 1 FROM speakers WHERE id = ? AND session_id = ?", [speaker_id, session_id]).fetchone():
         raise NotFound("That speaker does not belong to this session.")
+    if coder_id is None:
+        from focusdesk.store.coders import current_coder
+
+        coder_id = current_coder(db).id
     row = db.execute(
         f"SELECT {', '.join(_COLS)} FROM codings WHERE session_id = ? AND code_id = ? AND start_ms = ? "
-        "AND end_ms = ? AND speaker_id IS ?", [session_id, code_id, start_ms, end_ms, speaker_id]).fetchone()
+        "AND end_ms = ? AND speaker_id IS ? AND coder_id = ?",
+        [session_id, code_id, start_ms, end_ms, speaker_id, coder_id]).fetchone()
     if row is not None:
         existing = _coding(row)
         if memo and memo not in existing.memo:
@@ -79,24 +85,27 @@ def apply_code(db: sqlite_utils.Database, session_id: int, code_id: int, start_m
             existing = get_coding(db, existing.id)
         return existing
     return add_coding(db, Coding(session_id=session_id, code_id=code_id, start_ms=start_ms,
-                                 end_ms=end_ms, speaker_id=speaker_id, memo=memo))
+                                 end_ms=end_ms, speaker_id=speaker_id, memo=memo, coder_id=coder_id))
 
 
 def apply_codes(db: sqlite_utils.Database, session_id: int, code_ids: list[int], start_ms: int,
-                end_ms: int, speaker_id: int | None = None, memo: str = "") -> list[Coding]:
+                end_ms: int, speaker_id: int | None = None, memo: str = "",
+                coder_id: int | None = None) -> list[Coding]:
     """Several codes on one passage, in one transaction."""
     with transaction(db):
-        return [apply_code(db, session_id, cid, start_ms, end_ms, speaker_id, memo) for cid in code_ids]
+        return [apply_code(db, session_id, cid, start_ms, end_ms, speaker_id, memo, coder_id)
+                for cid in code_ids]
 
 
-def code_turn(db: sqlite_utils.Database, segment_id: int, code_id: int, memo: str = "") -> Coding:
+def code_turn(db: sqlite_utils.Database, segment_id: int, code_id: int, memo: str = "",
+              coder_id: int | None = None) -> Coding:
     """Code a whole speaker turn (a transcript segment) with its speaker."""
     row = db.execute("SELECT session_id, start_ms, end_ms, speaker_id FROM segments WHERE id = ?",
                      [segment_id]).fetchone()
     if row is None:
         raise NotFound(f"No transcript segment with id {segment_id}.")
     session_id, start, end, speaker = row
-    return apply_code(db, session_id, code_id, start, max(end, start + 1), speaker, memo)
+    return apply_code(db, session_id, code_id, start, max(end, start + 1), speaker, memo, coder_id)
 
 
 def remove_coding(db: sqlite_utils.Database, coding_id: int) -> Coding:

@@ -37,6 +37,7 @@ from focusdesk.ui.changes import ChangeHub
 from focusdesk.ui.errors import guarded, report_problem
 from focusdesk.ui.features import (
     backups,
+    coders,
     coding,
     demo,
     diarization,
@@ -75,6 +76,7 @@ FEATURES: tuple[Callable[[MainWindow], None], ...] = (
     diarization.install,        # find speakers, name them
     transcript_editor.install,  # edit the transcript
     coding.install,             # code, analyse
+    coders.install,             # who codes; agreement and consensus
     export.install,             # export
     backups.install,            # backups and the audit log (Study menu), the rolling backup's timer
     demo.install,               # a finished example study to look at first (Help menu)

@@ -17,7 +17,16 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 from focusdesk.core.model import Coding, GuideItem, Marker, Segment
 from focusdesk.core.speech_cover import Stretch
 from focusdesk.core.timefmt import format_ms
-from focusdesk.store import annotations, codes, diarization, guide, speech_regions, transcripts, withdrawal
+from focusdesk.store import (
+    annotations,
+    coders,
+    codes,
+    diarization,
+    guide,
+    speech_regions,
+    transcripts,
+    withdrawal,
+)
 from focusdesk.transcribe.types import LOW_CONFIDENCE
 
 WordPos = tuple[int, int]  # (segment order, word index)
@@ -170,7 +179,7 @@ class TranscriptModel(QAbstractListModel):
         self.reload_codings()
 
     def reload_codings(self) -> None:
-        self.codings = annotations.list_codings(self.db, self.session_id)
+        self.codings = coders.visible(self.db, annotations.list_codings(self.db, self.session_id))
         all_codes = codes.list_codes(self.db)
         self.code_colours = {c.id: c.colour for c in all_codes}
         self.code_names = {c.id: c.name for c in all_codes}

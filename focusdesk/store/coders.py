@@ -1,0 +1,142 @@
+"""Coders: the researchers who code a study, and which of them is coding now.
+
+Each coding and memo records its coder (``codings.coder_id``, migration 017). The study's current
+coder is a study setting (``coder``: a coder id) that every write uses unless told otherwise, so
+the CLI's ``--coder`` and the window's Code ▸ Coder… only ever change who writes. The default
+coder (id 1) owns everything coded before coders existed; "consensus" is the coder that settled
+disagreements write as.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from focusdesk.core.model import Coding
+from focusdesk.store import study as study_store
+from focusdesk.store.study import NotFound
+from focusdesk.store.tx import now_iso
+
+DEFAULT_ID = 1
+CONSENSUS = "consensus"
+
+
+@dataclass
+class Coder:
+    id: int
+    name: str
+    guid: str = ""
+    created_at: str = ""
+
+
+def _coder(row) -> Coder:
+    return Coder(id=row[0], name=row[1], guid=row[2], created_at=row[3])
+
+
+def list_coders(db: sqlite_utils.Database) -> list[Coder]:
+    return [_coder(r) for r in db.execute("SELECT id, name, guid, created_at FROM coders ORDER BY id")]
+
+
+def get_coder(db: sqlite_utils.Database, coder_id: int) -> Coder:
+    row = db.execute("SELECT id, name, guid, created_at FROM coders WHERE id = ?", [coder_id]).fetchone()
+    if row is None:
+        raise NotFound(f"No coder with id {coder_id}.")
+    return _coder(row)
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValueError("A coder needs a name (for example their initials).")
+    if "," in name:
+        raise ValueError("A coder's name cannot contain a comma (commas separate coders in a list).")
+    return name
+
+
+def add_coder(db: sqlite_utils.Database, name: str, guid: str = "") -> Coder:
+    """A new coder; refused when the name (any case) is taken."""
+    name = _clean_name(name)
+    if db.execute("SELECT 1 FROM coders WHERE name = ? COLLATE NOCASE", [name]).fetchone():
+        raise ValueError(f"There is already a coder called {name!r}.")
+    cid = db["coders"].insert({"name": name, "guid": guid, "created_at": now_iso()}).last_pk
+    return get_coder(db, cid)
+
+
+def coder_by_name(db: sqlite_utils.Database, name: str, create: bool = False) -> Coder:
+    row = db.execute("SELECT id, name, guid, created_at FROM coders WHERE name = ? COLLATE NOCASE",
+                     [_clean_name(name)]).fetchone()
+    if row is not None:
+        return _coder(row)
+    if create:
+        return add_coder(db, name)
+    known = ", ".join(c.name for c in list_coders(db))
+    raise NotFound(f"No coder called {name!r} (coders: {known}). Add one first.")
+
+
+def coder_by_guid(db: sqlite_utils.Database, guid: str) -> Coder | None:
+    row = db.execute("SELECT id, name, guid, created_at FROM coders WHERE guid = ? AND guid != ''",
+                     [guid]).fetchone()
+    return _coder(row) if row else None
+
+
+def current_coder(db: sqlite_utils.Database) -> Coder:
+    """Who codes now: the study's setting, or the default coder (also when the setting's coder
+    has gone)."""
+    st = study_store.get_study(db)
+    cid = (st.settings.get("coder") if st else None) or DEFAULT_ID
+    try:
+        return get_coder(db, int(cid))
+    except (NotFound, TypeError, ValueError):
+        return get_coder(db, DEFAULT_ID)
+
+
+def use_coder(db: sqlite_utils.Database, name: str, create: bool = False) -> Coder:
+    """Make ``name`` the study's current coder (every later coding is theirs)."""
+    coder = coder_by_name(db, name, create=create)
+    study_store.update_settings(db, coder=coder.id)
+    return coder
+
+
+def resolve(db: sqlite_utils.Database, name: str | None) -> int | None:
+    """A ``--coder NAME`` argument as an id (None: the current coder)."""
+    return coder_by_name(db, name).id if name else None
+
+
+def coding_counts(db: sqlite_utils.Database) -> dict[int, int]:
+    return dict(db.execute("SELECT coder_id, COUNT(*) FROM codings GROUP BY coder_id").fetchall())
+
+
+_COLS = "id, session_id, code_id, start_ms, end_ms, speaker_id, memo, created_at, coder_id"
+
+
+def codings_of(db: sqlite_utils.Database, coder_ids: list[int] | None = None,
+               session_id: int | None = None) -> list[Coding]:
+    """Codings of some coders (None: all), optionally of one session, in time order."""
+    where, params = [], []
+    if coder_ids is not None:
+        where.append(f"coder_id IN ({', '.join('?' * len(coder_ids))})")
+        params += list(coder_ids)
+    if session_id is not None:
+        where.append("session_id = ?")
+        params.append(session_id)
+    sql = f"SELECT {_COLS} FROM codings" + (f" WHERE {' AND '.join(where)}" if where else "")
+    keys = _COLS.split(", ")
+    return [Coding(**dict(zip(keys, r))) for r in db.execute(sql + " ORDER BY session_id, start_ms, id", params)]
+
+
+def shown_coders(db: sqlite_utils.Database) -> list[int] | None:
+    """Whose codings the window shows (None: every coder's); a study setting, so it persists."""
+    st = study_store.get_study(db)
+    shown = st.settings.get("coders_shown") if st else None
+    return [int(i) for i in shown] if shown else None
+
+
+def show_coders(db: sqlite_utils.Database, coder_ids: list[int] | None) -> None:
+    study_store.update_settings(db, coders_shown=list(coder_ids) if coder_ids else None)
+
+
+def visible(db: sqlite_utils.Database, codings: list[Coding]) -> list[Coding]:
+    """``codings`` less those of coders the window hides."""
+    shown = shown_coders(db)
+    return codings if shown is None else [c for c in codings if c.coder_id in shown]
