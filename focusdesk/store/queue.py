@@ -29,8 +29,9 @@ class Step(StrEnum):
     FILL = "fill"
 
 
-STEP_ORDER = (Step.TRANSCRIBE, Step.DIARIZE)  # the order a session's steps must run in
 OPEN_STATES = ("queued", "running", "paused")  # a task still to be done
+# SQL for a step's place in a session's order (a template on the table alias).
+_RANK = "(CASE {0}.step WHEN 'transcribe' THEN 0 WHEN 'diarize' THEN 1 ELSE 2 END)"
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,9 @@ def plan_all(db: sqlite_utils.Database, session_ids: list[int] | None = None,
 
 
 def next_task(db: sqlite_utils.Database, session_ids: set[int] | None = None) -> Task | None:
-    """The first queued task whose session has no earlier open task (a session's steps in order),
-    among ``session_ids``' tasks when given."""
+    """The first queued task in queue order whose session has no open task of an earlier step
+    (a session is transcribed before it is diarized, however the queue was reordered), among
+    ``session_ids``' tasks when given."""
     only = ""
     if session_ids is not None:
         only = f"AND t.session_id IN ({','.join(str(int(i)) for i in session_ids) or 'NULL'}) "
@@ -139,7 +141,8 @@ def next_task(db: sqlite_utils.Database, session_ids: set[int] | None = None) ->
         f"SELECT {_COLUMNS} FROM queue_tasks t JOIN sessions s ON s.id = t.session_id "
         "WHERE t.state = 'queued' AND NOT EXISTS (SELECT 1 FROM queue_tasks e WHERE "
         "e.session_id = t.session_id AND e.id != t.id AND e.state IN ('queued', 'running', 'paused') "
-        "AND (e.position < t.position OR (e.position = t.position AND e.id < t.id))) "
+        f"AND ({_RANK.format('e')} < {_RANK.format('t')} OR ({_RANK.format('e')} = "
+        f"{_RANK.format('t')} AND e.id < t.id))) "
         f"{only}ORDER BY t.position, t.id LIMIT 1").fetchone()
     return None if row is None else _task(row)
 
