@@ -4,7 +4,7 @@ Four sessions from the real clips in ../shared/data/audio (an AMI meeting excerp
 call, JFK, a LibriSpeech reading). The baseline, in the same run on a fresh copy of the study, is
 what a researcher does by hand: ``focusdesk transcribe S`` then ``focusdesk diarize S`` for each
 session, one after another. Then ``focusdesk process --all`` with 1 and with 2 local workers, each
-on its own fresh copy. Figures: audio hours processed per wall-clock hour (higher is better).
+on its own fresh copy, then by hand once more, so a change in the machine's load shows. Figures: audio hours processed per wall-clock hour (higher is better).
 
     .venv/bin/python bench/process.py [--jobs 1,2] [--keep DIR]
 """
@@ -90,11 +90,12 @@ def main() -> None:
         print(f"{len(CLIPS)} sessions, {hours * 3600:.0f} s of audio; {os.cpu_count()} CPU core(s)")
         runs = [("by hand: transcribe + diarize, one after another", None)]
         runs += [(f"process --all --jobs {n}", int(n)) for n in args.jobs.split(",")]
+        runs += [("by hand again (how much the machine's load moved)", 0)]
         base = None
         for label, jobs in runs:
-            study = root / (f"jobs{jobs}" if jobs else "by-hand")
+            study = root / (f"jobs{jobs}" if jobs else f"by-hand{jobs}")
             shutil.copytree(template, study)
-            wall = by_hand(study) if jobs is None else queued(study, jobs)
+            wall = by_hand(study) if not jobs else queued(study, jobs)
             check(study)
             rate = hours / (wall / 3600)
             base = base or rate

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from focusdesk.commands.process import make_job
 from focusdesk.core.changes import Change, Entity
 from focusdesk.core.timefmt import format_ms
-from focusdesk.jobs.session_job import JobOutcome
+from focusdesk.jobs.session_job import JobKind, JobOutcome
 from focusdesk.store import queue
 from focusdesk.ui.jobs_panel import jobs
 
@@ -131,12 +131,19 @@ class QueueController(QObject):
     def next(self) -> None:
         while self.current is None:
             task = queue.next_task(self.db)
-            if task is None or not queue.claim(self.db, task.id, os.getpid()):
+            if task is None:
+                break
+            window_jobs = jobs(self.window)
+            reason = window_jobs.refuse(JobKind(task.step.value))
+            if reason:  # a transcription started by hand runs: the queue waits for it
+                self.window.status(f"The queue waits: {reason}")
+                break
+            if not queue.claim(self.db, task.id, os.getpid()):
                 break
             try:
                 job = make_job(self.window.workspace, queue.get_task(self.db, task.id))
-                handle = jobs(self.window).start(job)
-            except (LookupError, ValueError, OSError, RuntimeError) as exc:
+                handle = window_jobs.start(job)
+            except (LookupError, ValueError, OSError) as exc:
                 queue.finish(self.db, task.id, "failed", str(exc))
                 continue
             self.current = (task.id, handle)
