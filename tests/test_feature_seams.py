@@ -32,6 +32,7 @@ def test_session_menu_reads_in_workflow_order(window):
         "Transcribe session…",
         "Find speakers…",
         "Speakers and who they are",
+        "Process all sessions…",
     ]
     top = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert top == ["File", "Study", "Session", "Transcript", "Code", "Analysis", "Export", "Help"]

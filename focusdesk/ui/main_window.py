@@ -43,6 +43,7 @@ from focusdesk.ui.features import (
     diarization,
     export,
     live_console,
+    queue,
     transcript_editor,
     transcription,
 )
@@ -74,6 +75,7 @@ FEATURES: tuple[Callable[[MainWindow], None], ...] = (
     _import_audio_step,         # or import its audio
     transcription.install,      # transcribe
     diarization.install,        # find speakers, name them
+    queue.install,              # or every session's missing steps as a queue
     transcript_editor.install,  # edit the transcript
     coding.install,             # code, analyse
     coders.install,             # who codes; agreement and consensus

@@ -1,0 +1,186 @@
+"""Session ▸ Process all sessions…: the study's processing queue in the window.
+
+The queue is the one in the study (``store/queue.py``): the window plans the missing steps,
+then runs one task at a time through the jobs panel (``jobs(window).start``), each task's job
+built by the same ``commands.process.make_job`` the CLI uses. A task the window was running when
+it was closed goes back to the queue; one left running by a killed window is queued again the
+next time the queue starts (its job resumes from what it stored). The Queue dock lists the tasks
+with pause, resume, cancel and move up.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from focusdesk.commands.process import make_job
+from focusdesk.core.changes import Change, Entity
+from focusdesk.core.timefmt import format_ms
+from focusdesk.jobs.session_job import JobKind, JobOutcome
+from focusdesk.store import queue
+from focusdesk.ui.jobs_panel import jobs
+
+
+class QueuePanel(QWidget):
+    """The tasks in order, and buttons for the selected one (or the whole queue)."""
+
+    HEADERS = ("Session", "Step", "State", "Audio", "Tries")
+
+    def __init__(self, controller: QueueController):
+        super().__init__()
+        self.controller = controller
+        self.table = QTableWidget(0, len(self.HEADERS))
+        self.table.setHorizontalHeaderLabels(self.HEADERS)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        buttons = QHBoxLayout()
+        self.buttons = {}
+        for name, slot in (("Start", controller.start), ("Pause", self._pause),
+                           ("Resume", self._resume), ("Cancel", self._cancel),
+                           ("Move up", self._move_up)):
+            b = QPushButton(name)
+            b.clicked.connect(slot)
+            buttons.addWidget(b)
+            self.buttons[name] = b
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.tasks: list[queue.Task] = []
+
+    def reload(self) -> None:
+        self.tasks = queue.list_tasks(self.controller.db)
+        self.table.setRowCount(len(self.tasks))
+        for row, t in enumerate(self.tasks):
+            for col, text in enumerate((t.session_name, t.step.value, t.state,
+                                        format_ms(t.audio_ms), str(t.attempts))):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, t.id)
+                self.table.setItem(row, col, item)
+
+    def selected_id(self) -> int | None:
+        row = self.table.currentRow()
+        return self.tasks[row].id if 0 <= row < len(self.tasks) else None
+
+    def _pause(self) -> None:
+        queue.pause(self.controller.db, self.selected_id())
+        self.reload()
+
+    def _resume(self) -> None:
+        queue.resume(self.controller.db, self.selected_id())
+        self.reload()
+        self.controller.next()
+
+    def _cancel(self) -> None:
+        tid = self.selected_id()
+        if tid is None:
+            return
+        queue.cancel(self.controller.db, tid)
+        self.controller.cancelled(tid)
+        self.reload()
+
+    def _move_up(self) -> None:
+        tid = self.selected_id()
+        waiting = [t.id for t in self.tasks if t.state in ("queued", "paused")]
+        if tid in waiting:
+            queue.move(self.controller.db, tid, max(1, waiting.index(tid)))
+            self.reload()
+
+
+class QueueController(QObject):
+    """Runs the study's queue one task at a time through the window's jobs panel."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.current: tuple[int, object] | None = None  # (task id, JobHandle)
+        self.panel = QueuePanel(self)
+        self.dock = QDockWidget("Queue", window)
+        self.dock.setObjectName("queue-dock")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self.dock.hide()
+
+    @property
+    def db(self):
+        return self.window.workspace.db
+
+    def process_all(self) -> None:
+        planned = queue.plan_all(self.db)
+        self.dock.show()
+        self.panel.reload()
+        if not planned:
+            self.window.status("Every session has its transcript and speakers.")
+            return
+        self.start()
+
+    def start(self) -> None:
+        queue.recover(self.db)
+        self.next()
+
+    def next(self) -> None:
+        while self.current is None:
+            task = queue.next_task(self.db)
+            if task is None:
+                break
+            window_jobs = jobs(self.window)
+            reason = window_jobs.refuse(JobKind(task.step.value))
+            if reason:  # a transcription started by hand runs: the queue waits for it
+                self.window.status(f"The queue waits: {reason}")
+                break
+            if not queue.claim(self.db, task.id, os.getpid()):
+                break
+            try:
+                job = make_job(self.window.workspace, queue.get_task(self.db, task.id))
+                handle = window_jobs.start(job)
+            except (LookupError, ValueError, OSError) as exc:
+                queue.finish(self.db, task.id, "failed", str(exc))
+                continue
+            self.current = (task.id, handle)
+            handle.ended.connect(lambda result, tid=task.id: self._ended(tid, result))
+        self.panel.reload()
+
+    def cancelled(self, task_id: int) -> None:
+        if self.current is not None and self.current[0] == task_id:
+            self.current[1].cancel()
+
+    def _ended(self, task_id: int, result) -> None:
+        task = queue.get_task(self.db, task_id)
+        if task.state == "cancelled":
+            state = "cancelled"
+        elif result.outcome is JobOutcome.DONE:
+            state = "done"
+        elif result.outcome is JobOutcome.FAILED:
+            state = "failed"
+        else:  # stopped (window closing) or the child died: runs again, resuming
+            state = "queued"
+        queue.finish(self.db, task_id, state, result.message.splitlines()[0] if result.message else "")
+        self.current = None
+        for entity in (Entity.SEGMENTS, Entity.SPEAKERS):
+            self.window.changes.notify(Change(entity, task.session_id))
+        if state in ("done", "failed"):
+            self.next()
+        else:
+            self.panel.reload()
+
+
+def controller(window) -> QueueController:
+    existing = getattr(window, "_queue", None)
+    if existing is None:
+        existing = QueueController(window)
+        window._queue = existing
+    return existing
+
+
+def install(window) -> None:
+    window.add_action("Session", "&Process all sessions…", lambda: controller(window).process_all())
