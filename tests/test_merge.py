@@ -7,9 +7,15 @@ from pathlib import Path
 import pytest
 
 from focusdesk.cli import main
-from focusdesk.store import audit, open_workspace, transcript_ops, transcripts
+from focusdesk.core.model import Code, Session, SessionKind, Study
+from focusdesk.store import audit, coding_ops, open_workspace, sessions, transcript_ops, transcripts
 from focusdesk.store import coders as cs
+from focusdesk.store import codes as code_store
+from focusdesk.store import study as study_store
 from focusdesk.store.merge import TranscriptConflict, merge_copy
+from focusdesk.store.protect import keyfile, keyring
+from focusdesk.store.protect.convert import create_protected
+from focusdesk.store.study_copy import copy_for
 
 AUDIO = Path(__file__).resolve().parents[2] / "shared" / "data" / "audio"
 VTT = ("WEBVTT\n\n00:00:00.500 --> 00:00:04.000\nP01: And so my fellow Americans\n\n"
@@ -105,3 +111,28 @@ def test_copy_for_refuses_a_folder_with_something_in_it(study, tmp_path):
     code, out = run("study", "copy-for", "B", tmp_path / "busy")
     assert code == 1 and "not empty" in out
     assert run("study", "copy-for", "B", root / "inside")[0] == 1
+
+
+def test_a_protected_studys_copy_stays_protected_and_merges(tmp_path):
+    root, copy = tmp_path / "study", tmp_path / "copy"
+    create_protected(root, "first passphrase")
+    try:
+        with open_workspace(root) as ws:
+            study_store.save_study(ws.db, Study(title="Sealed"))
+            sessions.add_session(ws.db, Session("S1", SessionKind.INTERVIEW))
+            copy_for(ws, "B", copy)
+        assert keyfile.key_path(copy).read_bytes() == keyfile.key_path(root).read_bytes()
+        assert not (copy / "focusdesk.sqlite").read_bytes().startswith(b"SQLite format 3")
+        keyring.forget_all()
+        with open_workspace(copy, passphrase="first passphrase") as other:
+            assert cs.current_coder(other.db).name == "B"
+            code = other.db.execute("SELECT id FROM codes").fetchone()
+            assert code is None  # no frame: B makes a code in the copy
+            made = code_store.add_code(other.db, Code(name="Trust"))
+            sid = other.db.execute("SELECT id FROM sessions").fetchone()[0]
+            coding_ops.apply_code(other.db, sid, made.id, 0, 1)
+            with open_workspace(root) as ws:
+                report = merge_copy(ws.db, other.db)
+                assert (report.codings_added, report.codes_created) == (1, ["Trust"])
+    finally:
+        keyring.forget_all()
