@@ -76,7 +76,7 @@ def test_copy_code_merge_twice_and_agreement(study, tmp_path):
         assert sorted((c.start_ms, c.end_ms) for c in mine) == [(2000, 4000), (5000, 9000)]
         assert [e.action for e in audit.entries(ws.db)][-1] == "merge"
     code, out = run("merge", copy)  # twice: nothing more
-    assert code == 0 and "0 codings" in out
+    assert code == 0 and "0 codings" in out and "2 codings already here" in out
     assert _counts(root) == after
     code, out = run("agreement", "--coders", "A,B")
     assert code == 0, out
@@ -136,3 +136,27 @@ def test_a_protected_studys_copy_stays_protected_and_merges(tmp_path):
                 assert (report.codings_added, report.codes_created) == (1, ["Trust"])
     finally:
         keyring.forget_all()
+
+
+def test_window_copy_for_a_coder_and_merge_it_back(qtbot, seeded, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+    from focusdesk.ui.main_window import MainWindow
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _w, _t, text: shown.append(text))
+    win = MainWindow(seeded)
+    qtbot.addWidget(win)
+    copy = tmp_path / "copy-B"
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("B", True))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(copy))
+    next(a for a in win.menu("Study").actions() if a.text() == "Copy for a &coder…").trigger()
+    assert (copy / "focusdesk.sqlite").is_file() and "B's copy" in shown[-1]
+    with open_workspace(copy, create=False) as other:
+        sid = other.db.execute("SELECT id FROM sessions WHERE name = 'Focus group 1'").fetchone()[0]
+        code = code_store.add_code(other.db, Code(name="Made by B"))
+        coding_ops.apply_code(other.db, sid, code.id, 0, 1)
+    with qtbot.waitSignal(win.changes.changed, timeout=2000):
+        next(a for a in win.menu("Study").actions() if a.text() == "&Merge a coder's copy…").trigger()
+    assert "1 coding and 0 memos of B merged" in shown[-1] and "Made by B" in shown[-1]
+    assert [c.name for c in cs.list_coders(seeded.db)] == ["default", "B"]

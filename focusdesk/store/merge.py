@@ -32,14 +32,18 @@ class MergeReport:
     sessions_left_out: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        parts = [f"{self.codings_added} codings and {self.memos_added} memos of {self.coder} merged"]
+        parts = [f"{_n(self.codings_added, 'coding')} and {_n(self.memos_added, 'memo')} of {self.coder} merged"]
         if self.codings_present:
-            parts.append(f"{self.codings_present} codings were already here")
+            parts.append(f"{_n(self.codings_present, 'coding')} already here")
         if self.codes_created:
             parts.append(f"codes created: {', '.join(self.codes_created)}")
         if self.sessions_left_out:
             parts.append(f"sessions only in the copy, left out: {', '.join(self.sessions_left_out)}")
         return "; ".join(parts) + "."
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class TranscriptConflict(UserError):
