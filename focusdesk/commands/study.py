@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from focusdesk.audio.media import AlreadyImportedError, import_audio_file
-from focusdesk.commands import protect
+from focusdesk.commands import merge, protect
 from focusdesk.core.model import Study
 from focusdesk.core.outline import (
     frame_to_markdown,
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                       "prints a recovery key once")
     init.set_defaults(func=study_init)
     s.add_parser("show", help="summary of the study").set_defaults(func=study_show)
+    merge.register_copy_for(s)
     protect.register_actions(s)
     demo = s.add_parser("demo", help="build the demo study in its own folder: 2 sites, 11 participants, "
                         "4 recorded sessions, transcribed, speakers named, coded (offline, about 2 minutes)")

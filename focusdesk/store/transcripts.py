@@ -44,19 +44,25 @@ def get_recording(db: sqlite_utils.Database, recording_id: int) -> Recording | N
 # --- speakers --------------------------------------------------------------------------------
 
 def list_speakers(db: sqlite_utils.Database, session_id: int) -> list[Speaker]:
-    return [Speaker(**r) for r in db["speakers"].rows_where(
+    return [Speaker(**_no_guid(r)) for r in db["speakers"].rows_where(
         "session_id = ?", [session_id], order_by="id")]
+
+
+def _no_guid(row: dict) -> dict:
+    """A row less its stable id (migration 019): only copies and merges read it (store/guids.py)."""
+    row.pop("guid", None)
+    return row
 
 
 def get_speaker(db: sqlite_utils.Database, speaker_id: int) -> Speaker | None:
     rows = list(db["speakers"].rows_where("id = ?", [speaker_id]))
-    return Speaker(**rows[0]) if rows else None
+    return Speaker(**_no_guid(rows[0])) if rows else None
 
 
 def ensure_speaker(db: sqlite_utils.Database, session_id: int, label: str) -> Speaker:
     rows = list(db["speakers"].rows_where("session_id = ? AND label = ?", [session_id, label]))
     if rows:
-        return Speaker(**rows[0])
+        return Speaker(**_no_guid(rows[0]))
     sp = Speaker(session_id=session_id, label=label)
     sp.id = db["speakers"].insert({"session_id": session_id, "label": label}).last_pk
     return sp
@@ -68,7 +74,7 @@ def speaker_by_label(db: sqlite_utils.Database, session_id: int, label: str) -> 
     if not rows:
         known = ", ".join(s.label for s in list_speakers(db, session_id)) or "none"
         raise NotFound(f"No speaker {label!r} in this session (speakers: {known}).")
-    return Speaker(**rows[0])
+    return Speaker(**_no_guid(rows[0]))
 
 
 def update_speaker(db: sqlite_utils.Database, sp: Speaker) -> Speaker:
@@ -82,7 +88,7 @@ def update_speaker(db: sqlite_utils.Database, sp: Speaker) -> Speaker:
 def _segment(row: dict) -> Segment:
     """A stored turn; its text with single spaces, whatever wrote it (studies split before the
     words' leading spaces were handled hold "The  therapy")."""
-    seg = Segment(**row)
+    seg = Segment(**_no_guid(row))
     seg.text = normalise_spaces(seg.text)
     return seg
 

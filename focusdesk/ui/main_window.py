@@ -37,6 +37,7 @@ from focusdesk.ui.changes import ChangeHub
 from focusdesk.ui.errors import guarded, report_problem
 from focusdesk.ui.features import (
     backups,
+    coder_copies,
     coders,
     coding,
     demo,
@@ -79,6 +80,7 @@ FEATURES: tuple[Callable[[MainWindow], None], ...] = (
     transcript_editor.install,  # edit the transcript
     coding.install,             # code, analyse
     coders.install,             # who codes; agreement and consensus
+    coder_copies.install,       # a coder's own copy of the study, merged back
     export.install,             # export
     backups.install,            # backups and the audit log (Study menu), the rolling backup's timer
     demo.install,               # a finished example study to look at first (Help menu)
