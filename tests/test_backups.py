@@ -17,6 +17,7 @@ from exchange_data import fill_session
 
 from focusdesk import cli
 from focusdesk.audio.media import import_audio_file
+from focusdesk.core.checksums import file_sha256
 from focusdesk.core.model import Participant, Segment
 from focusdesk.store import audit, backups, open_workspace, transcripts
 from focusdesk.store import study as study_store
@@ -163,7 +164,7 @@ def test_a_killed_backup_never_lists_as_complete(coded):
         _kill_during_backup(ws.root, at, delay)
         for b in backups.list_backups(ws):
             # whatever lists is whole: its checksum matches and it opens as a sound database
-            assert backups._sha256(b.path) == b.sha256
+            assert file_sha256(b.path) == b.sha256
             conn = ws.open_connection(b.path)
             try:
                 assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from focusdesk.core.errors import UserError
 from focusdesk.core.inputs import InputFileError, check_input_file
-from focusdesk.store.protect.media import open_media
+from focusdesk.store.protect.media import content_sha256, open_media
 from focusdesk.store.protect.sealed import is_sealed
 
 
@@ -127,11 +126,7 @@ def _decode_duration(container, stream) -> int:
     return int(samples * 1000 / rate)
 
 
-def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
+def sha256_file(path: Path | str) -> str:
     """The checksum of the file's content (a sealed file's plaintext: the same before and after
     a study is protected)."""
-    digest = hashlib.sha256()
-    with open_media(path) as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+    return content_sha256(path)

@@ -29,10 +29,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from focusdesk.core.checksums import file_sha256
 from focusdesk.core.durable import fsync_dir
 from focusdesk.core.errors import UserError
 from focusdesk.store import audit
-from focusdesk.store.protect.media import open_media
+from focusdesk.store.protect.media import content_sha256
 from focusdesk.store.workspace import MEDIA_DIR, Workspace, WorkspaceError, migrate
 
 log = logging.getLogger(__name__)
@@ -130,24 +131,6 @@ def get_backup(ws: Workspace, backup_id: str) -> Backup:
 
 # --- making one ------------------------------------------------------------------------------
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _content_sha256(path: Path) -> str:
-    """A media file's checksum over its content (a sealed file's plaintext), as at import: the
-    same before and after a study is protected."""
-    h = hashlib.sha256()
-    with open_media(path) as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _fsync(path: Path) -> None:
     with open(path, "rb+") as fh:
         os.fsync(fh.fileno())
@@ -175,7 +158,7 @@ def media_files(ws: Workspace, known: dict[str, MediaFile] | None = None,
         elif registered.get(rel):
             out.append(MediaFile(rel, st.st_size, registered[rel], st.st_mtime_ns))
         else:
-            out.append(MediaFile(rel, st.st_size, _content_sha256(path), st.st_mtime_ns))
+            out.append(MediaFile(rel, st.st_size, content_sha256(path), st.st_mtime_ns))
     return out
 
 
@@ -265,7 +248,7 @@ def create_backup(ws: Workspace, reason: str = "manual") -> Backup:
         previous = list_backups(ws)
         known = {m.path: m for m in previous[0].media} if previous else {}
         backup = Backup(id=backup_id, created_at=now.isoformat(timespec="microseconds"), reason=reason,
-                        size=part.stat().st_size, sha256=_sha256(part), schema_version=version,
+                        size=part.stat().st_size, sha256=file_sha256(part), schema_version=version,
                         digest=digest, counts=counts, media=media_files(ws, known, _registered(ws)),
                         folder=folder)
         manifest_part = folder / f".{backup_id}.{os.getpid()}.json.part"
@@ -415,7 +398,7 @@ def restore_backup(ws: Workspace, backup_id: str) -> Restored:
     a file over a database open in WAL mode could instead replay its old WAL onto the new file.
     The audit log's newer rows are appended again, then the restore itself."""
     b = get_backup(ws, backup_id)
-    if _sha256(b.path) != b.sha256:
+    if file_sha256(b.path) != b.sha256:
         raise BackupError(f"The backup {b.id} is damaged (its checksum no longer matches); "
                           "choose another one.")
     if b.schema_version > ws.schema_version:

@@ -19,6 +19,7 @@ import signal
 import stat
 from pathlib import Path
 
+from focusdesk.core.checksums import file_sha256
 from focusdesk.core.durable import fsync_dir
 from focusdesk.core.errors import UserError
 from focusdesk.store import audit as audit_actions
@@ -191,8 +192,6 @@ def _switch(root: Path, state: dict) -> None:
 def _refresh_backup_manifests(root: Path, state: dict) -> None:
     """A converted backup's manifest gets the new file's size and checksum (restore checks them).
     Idempotent: a restart that finishes the switch does it again."""
-    import hashlib
-
     for rel in state.get("files", []):
         path = root / rel
         manifest = path.with_suffix(".json")
@@ -202,11 +201,7 @@ def _refresh_backup_manifests(root: Path, state: dict) -> None:
             data = json.loads(manifest.read_text("utf-8"))
         except (OSError, ValueError):
             continue
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while block := fh.read(1 << 20):
-                h.update(block)
-        data["size"], data["sha256"] = path.stat().st_size, h.hexdigest()
+        data["size"], data["sha256"] = path.stat().st_size, file_sha256(path)
         tmp = manifest.with_name(manifest.name + ".tmp")
         tmp.write_text(json.dumps(data, indent=1), "utf-8")
         os.chmod(tmp, 0o600)

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO
 
+from focusdesk.core.checksums import sha256_stream
 from focusdesk.store.protect import keyring
 from focusdesk.store.protect.keyfile import StudyKey
 from focusdesk.store.protect.sealed import SealedReader, is_sealed, seal_file
@@ -38,6 +39,13 @@ def copy_into_study(source: Path, target: Path) -> None:
         return
     with open(source, "rb") as src:
         seal_file(src, target, key)
+
+
+def content_sha256(path: Path | str) -> str:
+    """The checksum of a media file's content (a sealed file's plaintext): the same before and
+    after a study is protected."""
+    with open_media(path) as fh:
+        return sha256_stream(fh)
 
 
 def media_size(path: Path | str) -> int:
