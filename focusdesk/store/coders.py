@@ -23,8 +23,8 @@ DEFAULT_ID = 1
 CONSENSUS = "consensus"
 CHOSEN_KEY = "coder_chosen"  # study setting: someone has said who codes (asked once)
 # A stable colour per coder id: the editor's mark beside each coding when several coders coded.
-MARK_COLOURS = ["#6d4c41", "#1e88e5", "#d81b60", "#43a047", "#8e24aa", "#f4511e", "#00897b",
-                "#3949ab", "#c0ca33", "#5e35b1"]
+MARK_COLOURS = ["#6d4c41", "#1e88e5", "#d81b60", "#00897b", "#8e24aa", "#fb8c00", "#3949ab",
+                "#7cb342", "#546e7a", "#5e35b1"]
 
 
 @dataclass
