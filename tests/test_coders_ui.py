@@ -71,8 +71,7 @@ def test_who_is_coding_is_asked_once_at_start(qtbot, window, monkeypatch):
     win, db, _ids = window
     assert win.coders.prompt is None  # a window built by a test (not started) never asks
     monkeypatch.setattr(feature.getpass, "getuser", lambda: "ann")
-    win.interactive = True
-    win.study_opened.emit()  # what start() does for a person at the screen
+    win.start()  # what the app does for a person at the screen
     prompt = win.coders.prompt
     assert prompt is not None and prompt.isVisible()
     assert prompt.name.currentText() == "ann"  # the login name, editable
