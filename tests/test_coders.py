@@ -180,3 +180,60 @@ def test_codings_of_an_old_study_belong_to_the_default_coder(tmp_path):
         assert cs.current_coder(ws.db).name == "default"
         assert [(c.name, n) for c in cs.list_coders(ws.db) for n in [cs.coding_counts(ws.db)[c.id]]] == \
             [("default", len(old))]
+
+
+def test_coder_choice_is_asked_until_someone_chooses(seeded, tmp_path):
+    db = seeded.db
+    assert cs.needs_coder_choice(db)
+    cs.mark_coder_chosen(db)  # "default" it is: never asked again
+    assert not cs.needs_coder_choice(db) and cs.current_coder(db).id == cs.DEFAULT_ID
+    from focusdesk.store import open_workspace
+
+    other = open_workspace(tmp_path / "other")
+    try:
+        assert cs.needs_coder_choice(other.db)
+        cs.use_coder(other.db, "Ann Baker", create=True)  # choosing by Code ▸ Coder… or the CLI
+        assert not cs.needs_coder_choice(other.db)
+    finally:
+        other.close()
+
+
+def test_several_coders_shown_and_their_marks(study):
+    from focusdesk.core.errors import UserError
+
+    db, ids = study
+    _fg, _tc, ab, cd = _two_coders(db, ids)
+    assert cs.set_shown(db, ab.id, False) == [cs.DEFAULT_ID, cd.id]
+    assert cs.set_shown(db, cs.DEFAULT_ID, False) == [cd.id]
+    assert [c.coder_id for c in cs.visible(db, cs.codings_of(db))] == [cd.id]
+    with pytest.raises(UserError, match="At least one coder"):
+        cs.set_shown(db, cd.id, False)
+    assert cs.shown_coders(db) == [cd.id]  # refused: nothing changed
+    assert cs.set_shown(db, ab.id, True) == [ab.id, cd.id]
+    assert cs.set_shown(db, cs.DEFAULT_ID, True) is None  # everyone again
+    assert [cs.initials(n) for n in ("Ann Baker", "AB", "alice", "jean-luc")] == ["AB", "AB", "AL", "JL"]
+    assert len({cs.mark_colour(i) for i in (cs.DEFAULT_ID, ab.id, cd.id)}) == 3
+    assert cs.mark_colour(ab.id) == cs.mark_colour(ab.id)
+
+
+def test_cli_memo_as_the_codings_coder(cli, seeded):
+    db = seeded.db
+    args = ("code", "add", "--session", "Focus group 1", "--code", "Added burden/Time-consuming",
+            "--from", "00:00:10", "--to", "00:00:20")
+    assert cli(*args, "--coder", "AB")[0] != 0  # no such coder yet: refused, nothing written
+    assert cli("coder", "add", "AB")[0] == 0
+    assert cli(*args, "--coder", "AB")[0] == 0
+    ab = cs.coder_by_name(db, "AB")
+    (coding,) = cs.codings_of(db, [ab.id])
+    rc, _, err = cli("code", "memo", str(coding.id), "my note")  # the current coder is "default"
+    assert rc == 2 and "is AB's" in err and "--coder 'AB'" in err
+    assert co.get_coding(db, coding.id).memo == ""
+    rc, out, _ = cli("code", "memo", str(coding.id), "my note", "--coder", "ab")
+    assert rc == 0 and "coder AB" in out
+    assert co.get_coding(db, coding.id).memo == "my note"
+    cs.use_coder(db, "AB")
+    assert cli("code", "memo", str(coding.id), "now mine")[0] == 0  # the current coder by default
+    assert co.get_coding(db, coding.id).memo == "now mine"
+    memo = co.set_code_memo(db, coding.code_id, "why this code")
+    row = db.execute("SELECT coder_id FROM memos WHERE id = ?", [memo.id]).fetchone()
+    assert row[0] == ab.id  # a code's memo records who wrote it

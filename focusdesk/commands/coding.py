@@ -48,6 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     memo = s.add_parser("memo", help="set the memo of a coding")
     memo.add_argument("id", type=int)
     memo.add_argument("text")
+    memo.add_argument("--coder", metavar="NAME", help="write as this coder (default: the current one); "
+                      "a coding's memo is its coder's")
     memo.set_defaults(func=code_memo)
 
     p = sub.add_parser("codings", help="list coded passages with who said them, where and when")
@@ -208,8 +210,9 @@ def code_remove(args, ctx) -> int:
 
 
 def code_memo(args, ctx) -> int:
-    co.set_memo(ctx.open().db, args.id, args.text)
-    print(f"Memo of coding {args.id} saved.")
+    db = ctx.open().db
+    c = co.write_memo(db, args.id, args.text, coder_store.resolve(db, args.coder))
+    print(f"Memo of coding {args.id} saved (coder {coder_store.get_coder(db, c.coder_id).name}).")
     return 0
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from focusdesk.core.errors import UserError
 from focusdesk.core.model import Coding
 from focusdesk.store import study as study_store
 from focusdesk.store.study import NotFound
@@ -20,6 +21,10 @@ from focusdesk.store.tx import now_iso
 
 DEFAULT_ID = 1
 CONSENSUS = "consensus"
+CHOSEN_KEY = "coder_chosen"  # study setting: someone has said who codes (asked once)
+# A stable colour per coder id: the editor's mark beside each coding when several coders coded.
+MARK_COLOURS = ["#6d4c41", "#1e88e5", "#d81b60", "#00897b", "#8e24aa", "#fb8c00", "#3949ab",
+                "#7cb342", "#546e7a", "#5e35b1"]
 
 
 @dataclass
@@ -94,8 +99,22 @@ def current_coder(db: sqlite_utils.Database) -> Coder:
 def use_coder(db: sqlite_utils.Database, name: str, create: bool = False) -> Coder:
     """Make ``name`` the study's current coder (every later coding is theirs)."""
     coder = coder_by_name(db, name, create=create)
-    study_store.update_settings(db, coder=coder.id)
+    study_store.update_settings(db, coder=coder.id, **{CHOSEN_KEY: True})
     return coder
+
+
+def needs_coder_choice(db: sqlite_utils.Database) -> bool:
+    """True until someone says who codes: the window asks once, at the study's first opening,
+    rather than filing a stranger's codings under "default"."""
+    st = study_store.get_study(db)
+    if st is not None and st.settings.get(CHOSEN_KEY):
+        return False
+    return current_coder(db).id == DEFAULT_ID
+
+
+def mark_coder_chosen(db: sqlite_utils.Database) -> None:
+    """Never ask again in this study (also when the answer was to stay "default")."""
+    study_store.update_settings(db, **{CHOSEN_KEY: True})
 
 
 def resolve(db: sqlite_utils.Database, name: str | None) -> int | None:
@@ -134,6 +153,37 @@ def shown_coders(db: sqlite_utils.Database) -> list[int] | None:
 
 def show_coders(db: sqlite_utils.Database, coder_ids: list[int] | None) -> None:
     study_store.update_settings(db, coders_shown=list(coder_ids) if coder_ids else None)
+
+
+def set_shown(db: sqlite_utils.Database, coder_id: int, shown: bool) -> list[int] | None:
+    """Show or hide one coder's codings, keeping the others as they are; returns the new list
+    (None: everyone). Hiding the last coder shown is refused: an empty margin looks uncoded."""
+    everyone = [c.id for c in list_coders(db)]
+    now = shown_coders(db)
+    ids = set(everyone if now is None else now)
+    ids = ids | {coder_id} if shown else ids - {coder_id}
+    if not ids:
+        raise UserError("At least one coder's codings stay shown. Show another coder first, "
+                        "or choose All coders.")
+    result = None if ids >= set(everyone) else [i for i in everyone if i in ids]
+    show_coders(db, result)
+    return result
+
+
+def coders_with_codings(db: sqlite_utils.Database) -> set[int]:
+    return set(coding_counts(db))
+
+
+def initials(name: str) -> str:
+    """A coder's short mark: "Ann Baker" → "AB", "AB" → "AB", "alice" → "AL"."""
+    words = [w for w in name.replace("-", " ").replace(".", " ").split() if w]
+    if len(words) >= 2:
+        return (words[0][0] + words[-1][0]).upper()
+    return (words[0][:2] if words else "?").upper()
+
+
+def mark_colour(coder_id: int) -> str:
+    return MARK_COLOURS[int(coder_id) % len(MARK_COLOURS)]
 
 
 def visible(db: sqlite_utils.Database, codings: list[Coding]) -> list[Coding]:

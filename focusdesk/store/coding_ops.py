@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from focusdesk.core.errors import UserError
 from focusdesk.core.model import Coding
 from focusdesk.store.annotations import add_coding
 from focusdesk.store.study import NotFound
@@ -127,6 +128,22 @@ def set_memo(db: sqlite_utils.Database, coding_id: int, memo: str) -> Coding:
     return get_coding(db, coding_id)
 
 
+def write_memo(db: sqlite_utils.Database, coding_id: int, memo: str, coder_id: int | None = None) -> Coding:
+    """Set a coding's memo as ``coder_id`` (default: the current coder). A coding's memo is its
+    coder's, like the coding, so writing it as anyone else is refused: each coder's work stays
+    their own for agreement and merging."""
+    from focusdesk.store.coders import current_coder, get_coder
+
+    coding = get_coding(db, coding_id)
+    writer = current_coder(db).id if coder_id is None else coder_id
+    if coding.coder_id != writer:
+        owner, me = get_coder(db, coding.coder_id).name, get_coder(db, writer).name
+        raise UserError(f"Coding {coding_id} is {owner}'s, and so is its memo (you are coding as {me}). "
+                        f"Write it as them with --coder {owner!r}, or code the passage yourself and "
+                        "give your own coding the memo.")
+    return set_memo(db, coding_id, memo)
+
+
 def set_range(db: sqlite_utils.Database, coding_id: int, start_ms: int, end_ms: int) -> Coding:
     """Adjust where a coding starts and ends."""
     if int(end_ms) <= int(start_ms):
@@ -169,13 +186,18 @@ def code_memo(db: sqlite_utils.Database, code_id: int) -> CodeMemo:
     return CodeMemo(row[0], code_id, row[1], row[2])
 
 
-def set_code_memo(db: sqlite_utils.Database, code_id: int, body: str, title: str = "") -> CodeMemo:
+def set_code_memo(db: sqlite_utils.Database, code_id: int, body: str, title: str = "",
+                  coder_id: int | None = None) -> CodeMemo:
+    """Write a code's memo; it records its last writer (``coder_id``, default the current coder)."""
+    from focusdesk.store.coders import current_coder
+
+    coder_id = current_coder(db).id if coder_id is None else coder_id
     memo = code_memo(db, code_id)
     now = now_iso()
     if memo.id is None:
         memo.id = db["memos"].insert({"title": title or "Code memo", "body": body, "code_id": code_id,
-                                      "created_at": now, "updated_at": now}).last_pk
+                                      "created_at": now, "updated_at": now, "coder_id": coder_id}).last_pk
     else:
-        db.execute("UPDATE memos SET body = ?, title = ?, updated_at = ? WHERE id = ?",
-                   [body, title or memo.title, now, memo.id])
+        db.execute("UPDATE memos SET body = ?, title = ?, updated_at = ?, coder_id = ? WHERE id = ?",
+                   [body, title or memo.title, now, coder_id, memo.id])
     return code_memo(db, code_id)

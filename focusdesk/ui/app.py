@@ -47,5 +47,5 @@ def run_app(workspace: Path | None = None) -> int:
     if ws is None:
         return 0
     window = MainWindow(ws)
-    window.show()
+    window.start()  # shows it; a study nobody has said who codes in asks once
     return app.exec()

@@ -3,8 +3,8 @@
 Features plug in through ``focusdesk/ui/features/*.py`` (``install(window)``), installed in
 workflow order from ``FEATURES``, and use only the public API below: ``workspace``, ``menu(name)``,
 ``add_action`` (every action runs through ``ui/errors.guarded``), ``open_view``,
-``current_session_id``, ``session_changed``, ``changes`` (say what changed with
-``changes.notify(Change(...))``; views subscribe to ``changes.changed``, see
+``current_session_id``, ``session_changed``, ``study_opened``, ``interactive``, ``changes`` (say
+what changed with ``changes.notify(Change(...))``; views subscribe to ``changes.changed``, see
 ``focusdesk/core/changes.py``), ``refresh()``, ``status()``.
 """
 
@@ -89,10 +89,14 @@ FEATURES: tuple[Callable[[MainWindow], None], ...] = (
 
 class MainWindow(QMainWindow):
     session_changed = Signal(object)  # session id or None
+    study_opened = Signal()  # shown with a study, or switched to another (features refresh, ask)
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None):
         super().__init__(parent)
         self.workspace = workspace
+        # True once start() shows the window to a person: first-start questions (who is coding)
+        # are asked only then, so tests and scripts that build a window never wait on a dialog.
+        self.interactive = False
         self._session_id: int | None = None
         self._menus: dict[str, QMenu] = {}
         self.changes = ChangeHub(self)
@@ -129,6 +133,12 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         fit_to_screen(self)  # a size kept from a bigger monitor, or the default on a laptop
+
+    def start(self) -> None:
+        """Show the window to a person (the app's start, not a test's)."""
+        self.interactive = True
+        self.show()
+        self.study_opened.emit()
 
     # --- public API for features -------------------------------------------------------------
 
@@ -327,6 +337,7 @@ class MainWindow(QMainWindow):
             from focusdesk.ui import study_actions as sa
 
             sa.edit_study(self)
+        self.study_opened.emit()
         return True
 
     def _close_tab(self, index: int) -> None:

@@ -3,14 +3,69 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QInputDialog, QLabel
+import getpass
+from pathlib import Path
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QLabel,
+    QVBoxLayout,
+)
 
 from focusdesk.core.changes import Change, Changes, Entity
+from focusdesk.core.errors import UserError
 from focusdesk.store import coders as coder_store
 from focusdesk.ui.coding.agreement_view import AgreementView
 
 AGREEMENT_KEY = "analysis:agreement"
+
+
+def os_user() -> str:
+    """The login name, to prefill "who is coding"; empty when the system cannot say."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no USER variable and no password entry (containers): just ask
+        return ""
+
+
+class CoderPrompt(QDialog):
+    """Asked once per study: who is coding here, prefilled with the login name; existing coders
+    are offered. Window-modal and opened with ``open()``, so nothing waits on it."""
+
+    def __init__(self, parent, names: list[str], suggestion: str):
+        super().__init__(parent)
+        self.setWindowTitle("Coder")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Who is coding in this study? Every coding and memo you make will "
+                                "be theirs. (Code ▸ Coder… switches later.)"))
+        self.name = QComboBox(editable=True)
+        self.name.setObjectName("coderName")
+        self.name.addItems(names)
+        self.name.setCurrentText(suggestion)
+        layout.addWidget(self.name)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c62828")
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.on_accept = None  # callable(name): raises ValueError to keep the dialog open
+
+    def accept(self) -> None:
+        try:
+            if self.on_accept is not None:
+                self.on_accept(self.name.currentText())
+        except ValueError as exc:  # a comma or an empty name: say so, keep what was typed
+            self.error.setText(str(exc))
+            self.error.show()
+            return
+        super().accept()
 
 
 class CodersFeature:
@@ -24,6 +79,9 @@ class CodersFeature:
         self.shown_menu.aboutToShow.connect(self._fill_shown_menu)
         window.add_action("Analysis", "Intercoder &agreement", self.open_agreement)
         window.changes.changed.connect(self._on_changes)
+        window.study_opened.connect(self._on_study_opened)
+        self._asked: set[Path] = set()  # studies asked about in this run (Cancel: not again)
+        self.prompt: CoderPrompt | None = None
         self.refresh()
 
     @property
@@ -43,6 +101,27 @@ class CodersFeature:
         self.window.changes.notify(Change(Entity.STUDY))
         self.refresh()
 
+    def _on_study_opened(self) -> None:
+        self.refresh()
+        if self.window.interactive:  # a person at the screen; tests build windows without one
+            self.ask_if_needed()
+
+    def ask_if_needed(self) -> CoderPrompt | None:
+        """Ask who is coding when nobody has said yet for this study (once per study, and once per
+        run when cancelled); returns the open dialog, or None when there is nothing to ask."""
+        root = self.window.workspace.root.resolve()
+        if root in self._asked or not coder_store.needs_coder_choice(self.db):
+            return None
+        self._asked.add(root)
+        names = [c.name for c in coder_store.list_coders(self.db) if c.name != coder_store.CONSENSUS]
+        self.prompt = CoderPrompt(self.window, names, os_user() or coder_store.current_coder(self.db).name)
+        self.prompt.on_accept = self._chosen
+        self.prompt.open()
+        return self.prompt
+
+    def _chosen(self, name: str) -> None:
+        self.use(name)  # marks the choice made, so the study never asks again
+
     def choose_coder(self) -> None:
         names = [c.name for c in coder_store.list_coders(self.db)]
         current = coder_store.current_coder(self.db).name
@@ -55,16 +134,27 @@ class CodersFeature:
         coder_store.show_coders(self.db, coder_ids)
         self.window.changes.notify(Change(Entity.CODINGS))
 
+    def set_shown(self, coder_id: int, shown: bool) -> None:
+        """Show or hide one coder's codings beside the others'."""
+        try:
+            coder_store.set_shown(self.db, coder_id, shown)
+        except UserError as exc:
+            self.window.status(str(exc))
+            return
+        self.window.changes.notify(Change(Entity.CODINGS))
+
     def _fill_shown_menu(self) -> None:
+        """"All coders", then one checkable entry per coder: several may be shown at once."""
         menu = self.shown_menu
         menu.clear()
-        group = QActionGroup(menu)
         shown = coder_store.shown_coders(self.db)
-        entries = [("All coders", None)] + [(c.name, [c.id]) for c in coder_store.list_coders(self.db)]
-        for text, ids in entries:
-            action = QAction(text, menu, checkable=True, checked=shown == ids)
-            action.triggered.connect(lambda _=False, i=ids: self.show_only(i))
-            group.addAction(action)
+        every = QAction("All coders", menu, checkable=True, checked=shown is None)
+        every.triggered.connect(lambda _=False: self.show_only(None))
+        menu.addAction(every)
+        menu.addSeparator()
+        for c in coder_store.list_coders(self.db):
+            action = QAction(c.name, menu, checkable=True, checked=shown is None or c.id in shown)
+            action.triggered.connect(lambda on, i=c.id: self.set_shown(i, on))
             menu.addAction(action)
 
     def open_agreement(self) -> AgreementView:

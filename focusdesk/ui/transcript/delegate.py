@@ -20,6 +20,7 @@ from focusdesk.ui.transcript import gaps
 from focusdesk.ui.transcript.model import TranscriptModel, words_of
 
 MARGIN = 16  # coding bars
+CODER_CAP = 6  # px atop a coding bar in its coder's colour, when several coders coded
 DRAFT_DELAY_MS = 1000
 SPEAKER_W = 132
 PAD = 5
@@ -68,6 +69,10 @@ class TranscriptDelegate(QStyledItemDelegate):
         self.heading.setBold(True)
         self.heading.setPointSizeF(self.font.pointSizeF() * 1.15)
         self.fm = QFontMetrics(self.font)
+        self.badge_font = QFont(self.font)
+        self.badge_font.setBold(True)
+        self.badge_font.setPointSizeF(self.font.pointSizeF() * 0.8)
+        self.badge_fm = QFontMetrics(self.badge_font)
         self.space = self.fm.horizontalAdvance(" ")
         self.line_h = self.fm.height() + 2
         self.width = 600
@@ -204,8 +209,10 @@ class TranscriptDelegate(QStyledItemDelegate):
             painter.fillRect(rect, QColor("#f1f6fb"))
         codings = model.codings_for(order)
         for k, c in enumerate(codings[:4]):
-            painter.fillRect(QRect(rect.left() + 2 + k * 3, rect.top() + 1, 2, rect.height() - 2),
-                             QColor(model.code_colours.get(c.code_id, "#888888")))
+            bar = QRect(rect.left() + 2 + k * 3, rect.top() + 1, 2, rect.height() - 2)
+            painter.fillRect(bar, QColor(model.code_colours.get(c.code_id, "#888888")))
+            if model.several_coders:  # whose: a cap in the coder's colour atop the code's bar
+                painter.fillRect(QRect(bar.left(), bar.top(), 2, CODER_CAP), QColor(model.coder_mark(c.coder_id).colour))
         # Speaker column
         sp_id = seg.speaker_id
         colour = "#555555"
@@ -225,6 +232,8 @@ class TranscriptDelegate(QStyledItemDelegate):
         painter.setPen(QColor("#888888"))
         painter.drawText(QRect(left, rect.top() + PAD + self.line_h, SPEAKER_W - 8, self.line_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, format_ms(seg.start_ms))
+        self._paint_coder_marks(painter, QRect(left, rect.top() + PAD + self.line_h, SPEAKER_W - 12, self.line_h),
+                                model.coder_marks(order))
         if model.overlapping(order):  # another voice talks at the same time: a bar by the name
             painter.fillRect(QRect(left + SPEAKER_W - 8, rect.top() + PAD, 3, rect.height() - 2 * PAD),
                              QColor(OVERLAP_COLOUR))
@@ -261,6 +270,20 @@ class TranscriptDelegate(QStyledItemDelegate):
             if i in unsure:
                 painter.setPen(unsure_pen)
                 painter.drawLine(x, y + self.line_h - 2, x + w, y + self.line_h - 2)
+
+    def _paint_coder_marks(self, painter: QPainter, line: QRect, marks) -> None:
+        """Badges with the initials of the coders whose codings touch the turn, right-aligned on
+        the time's line, each in its coder's colour (the margin caps match)."""
+        painter.setFont(self.badge_font)
+        right = line.right()
+        for mark in marks[:3]:
+            w = self.badge_fm.horizontalAdvance(mark.initials) + 6
+            box = QRect(right - w + 1, line.top() + 1, w, line.height() - 2)
+            painter.fillRect(box, QColor(mark.colour))
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, mark.initials)
+            right -= w + 3
+        painter.setFont(self.font)
 
     # --- editing ---------------------------------------------------------------------------
 

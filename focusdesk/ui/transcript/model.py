@@ -48,6 +48,15 @@ class Row:
         return ("m", self.marker.id if self.marker else 0)
 
 
+@dataclass(frozen=True)
+class CoderMark:
+    """Whose a coding is, as the editor marks it when several coders coded the study."""
+    coder_id: int
+    initials: str
+    colour: str
+    name: str
+
+
 def words_of(seg: Segment) -> list[str]:
     """What the view shows for a segment: its timed words, else its text's tokens."""
     if seg.words:
@@ -72,6 +81,8 @@ class TranscriptModel(QAbstractListModel):
         self.codings: list[Coding] = []
         self.code_colours: dict[int, str] = {}
         self.code_names: dict[int, str] = {}
+        self.coder_names: dict[int, str] = {}
+        self.several_coders = False  # more than one coder has codings: each coding shows whose
         self._starts: list[int] = []
         self.current: WordPos | None = None  # the word being spoken (follow mode)
         self.selection: tuple[WordPos, WordPos] | None = None
@@ -92,7 +103,9 @@ class TranscriptModel(QAbstractListModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 tip = f"{self.speaker_name(seg.speaker_id)} {format_ms(seg.start_ms)}–{format_ms(seg.end_ms)}"
                 others = self.overlapping(row.seg)
-                return tip + (f"\nOverlaps with {', '.join(others)} (both talk at once)" if others else "")
+                tip += f"\nOverlaps with {', '.join(others)} (both talk at once)" if others else ""
+                marks = self.coder_marks(row.seg)
+                return tip + (f"\nCoded by {', '.join(m.name for m in marks)}" if marks else "")
             return seg.text
         return self.anchor_text(row)
 
@@ -183,6 +196,8 @@ class TranscriptModel(QAbstractListModel):
         all_codes = codes.list_codes(self.db)
         self.code_colours = {c.id: c.colour for c in all_codes}
         self.code_names = {c.id: c.name for c in all_codes}
+        self.coder_names = {c.id: c.name for c in coders.list_coders(self.db)}
+        self.several_coders = len(coders.coding_counts(self.db)) > 1
         self._coding_cache.clear()
 
     def _index(self) -> None:
@@ -270,8 +285,9 @@ class TranscriptModel(QAbstractListModel):
         if seg.words and pos[1] < len(seg.words) and seg.words[pos[1]].probability is not None:
             p = seg.words[pos[1]].probability
             text += f"  ·  confidence {p:.0%}" + ("  (check this word)" if p < LOW_CONFIDENCE else "")
-        coded = dict.fromkeys(self.code_names.get(c.code_id, "?") for c in self.codings_for(pos[0])
-                              if c.start_ms < end and c.end_ms > start)
+        coded = dict.fromkeys(self.code_names.get(c.code_id, "?") + (
+            f" ({self.coder_mark(c.coder_id).name})" if self.several_coders else "")
+            for c in self.codings_for(pos[0]) if c.start_ms < end and c.end_ms > start)
         if coded:
             text += "\ncoded: " + ", ".join(coded)
         return text
@@ -286,6 +302,17 @@ class TranscriptModel(QAbstractListModel):
                and (c.speaker_id is None or c.speaker_id == seg.speaker_id)]
         self._coding_cache[order] = out
         return out
+
+    def coder_mark(self, coder_id: int) -> CoderMark:
+        name = self.coder_names.get(coder_id, f"coder {coder_id}")
+        return CoderMark(coder_id, coders.initials(name), coders.mark_colour(coder_id), name)
+
+    def coder_marks(self, order: int) -> list[CoderMark]:
+        """The coders whose (shown) codings touch a segment; none while only one coder codes."""
+        if not self.several_coders:
+            return []
+        ids = dict.fromkeys(c.coder_id for c in self.codings_for(order))
+        return [self.coder_mark(i) for i in ids]
 
     def selected_positions(self) -> tuple[WordPos, WordPos] | None:
         if self.selection is None:
