@@ -135,16 +135,20 @@ class AgreementView(QWidget):
     # --- coders ------------------------------------------------------------------------------
 
     def _fill_coders(self) -> None:
-        """Every coder but the consensus, ticks kept; the first two ticked when none is."""
-        names = [c.name for c in coder_store.list_coders(self.db) if c.name != coder_store.CONSENSUS]
+        """Every coder but the consensus, ticks kept; at first the first two who have coded."""
+        coders = [c for c in coder_store.list_coders(self.db) if c.name != coder_store.CONSENSUS]
+        names = [c.name for c in coders]
         ticked = set(self.checked_names())
         first = self.coder_list.count() == 0
+        if first:
+            counts = coder_store.coding_counts(self.db)
+            ticked = set(([c.name for c in coders if counts.get(c.id)] + names)[:2]) if len(names) > 1 else set()
         self.coder_list.blockSignals(True)
         self.coder_list.clear()
-        for i, name in enumerate(names):
+        for name in names:
             item = QListWidgetItem(name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            on = name in ticked or (first and not ticked and i < 2)
+            on = name in ticked
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
             self.coder_list.addItem(item)
         self.coder_list.blockSignals(False)
