@@ -144,3 +144,19 @@ def test_withdrawal_removes_decisions_inside_their_turns_as_it_does_codings(stud
     withdrawal.withdraw(ws, "P02", keep_anonymised=anonymised)
     left = [(d.start_ms, d.end_ms) for d in consensus.decisions(ws.db)]
     assert left == ([(15_000, 20_000), (5_000, 25_000)] if anonymised else [(5_000, 25_000)])
+
+
+def test_code_trash_and_merge_carry_decisions(study):
+    from focusdesk.store import frame_ops
+
+    ws, ids, fg, tc, who = study
+    db = ws.db
+    consensus.settle(db, fg, tc, 10_000, 12_000, Choice.NEITHER, who["AB"], who["CD"])
+    item = frame_ops.delete_code(db, tc)
+    assert consensus.decisions(db) == []
+    restored = frame_ops.restore_code(db, item.id)
+    [d] = consensus.decisions(db)
+    assert (d.code_id, d.choice, d.coders) == (restored.id, Choice.NEITHER, (who["AB"], who["CD"]))
+    assert consensus.is_settled(db, fg, restored.id, 10_000, 12_000, [who["AB"], who["CD"]]) == d
+    frame_ops.merge_codes(db, restored.id, ids["code"]["Overwhelming"])
+    assert [x.code_id for x in consensus.decisions(db)] == [ids["code"]["Overwhelming"]]

@@ -4,8 +4,8 @@ remembered too: the Agreement view shows the disagreement as settled and does no
 and anyone can see later who decided what, when, between which coders.
 
 ``coders`` and ``kept`` are the coder ids compared and kept, comma separated (``store/consensus.py``
-is the one writer). A decision goes with its session or code (a code's trash keeps its codings,
-not these decisions: restoring the code offers its disagreements again).
+is the one writer). A decision goes with its session or code; a code's trash keeps its decisions
+with its codings, and merging codes moves them with the codings (``store/frame_ops.py``).
 """
 
 NUMBER = 21
