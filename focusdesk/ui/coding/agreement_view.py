@@ -219,6 +219,9 @@ class AgreementView(QWidget):
             self._build_buttons()
         self._fill_table()
         self._decisions = consensus.decisions(self.db)
+        by_code: dict[tuple[int, int], list[Decision]] = {}
+        for d in self._decisions:
+            by_code.setdefault((d.session_id, d.code_id), []).append(d)
         names_of = self.table_data.session_names
         for sa in self.table_data.result.sessions:
             for code_id, start, end in sa.disagreements:
@@ -227,7 +230,8 @@ class AgreementView(QWidget):
                                        f"{self.table_data.code_paths.get(code_id, '')}  (coded by {who})")
                 item.setData(KEY, (sa.session_id, code_id, start, end))
                 self.disagreements.addItem(item)
-                self._mark(item, consensus.settled_by(self._decisions, sa.session_id, code_id, start, end, ids))
+                found = by_code.get((sa.session_id, code_id), [])
+                self._mark(item, consensus.settled_by(found, sa.session_id, code_id, start, end, ids))
         self._apply_hidden()
         self._select(keep)
         self._enable_buttons()
