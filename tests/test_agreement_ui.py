@@ -40,6 +40,7 @@ def test_three_coders_alpha_and_settling(window):
     assert view.disagreements.count() == 2
     assert view.disagreements.item(0).text().endswith("(coded by AB, EF)")
     assert set(view.keep_buttons) == set(who.values()) and set(view.buttons) == {Choice.KEEP_ALL, Choice.NEITHER}
+    assert view.keep_buttons[who["EF"]].isVisible() and view.keep_buttons[who["EF"]].text() == "Keep EF"
     assert "EF: 00:00:10–00:00:15" in view.detail.text() and "CD: 00:00:12–00:00:20" in view.detail.text()
     view.keep_buttons[who["EF"]].click()
     assert "settled: kept EF" in view.disagreements.item(0).text()
@@ -54,6 +55,7 @@ def test_three_coders_alpha_and_settling(window):
     view.set_coders(["AB", "CD"])  # back to two: keep A/B/both/neither, and these are not settled
     assert set(view.buttons) == {Choice.KEEP_A, Choice.KEEP_B, Choice.KEEP_BOTH, Choice.NEITHER}
     assert view.keep_buttons == {} and "1 open" in view.message.text()
+    assert view.buttons[Choice.KEEP_BOTH].isVisible() and view.play_button.isVisible()
 
 
 def test_neither_stays_settled_after_a_reload_and_can_be_reopened(window):

@@ -191,6 +191,8 @@ class AgreementView(QWidget):
             self.buttons[choice] = b
         self.button_row.addWidget(self.reopen_button)
         self.button_row.addStretch(1)
+        for b in list(self.buttons.values()) + list(self.keep_buttons.values()):
+            b.show()  # added to a shown view: Qt would show them only after the event loop runs
 
     # --- computing ---------------------------------------------------------------------------
 
