@@ -46,9 +46,7 @@ def test_agreement_view_keep_b_writes_consensus(qtbot, window):
     co.apply_code(db, fg, tc, 10_000, 20_000, coder_id=ab.id)
     co.apply_code(db, fg, tc, 12_000, 20_000, coder_id=cd.id)
     view = win.coders.open_agreement()
-    view.coder_a.setCurrentText("AB")
-    view.coder_b.setCurrentText("CD")
-    view.reload()
+    view.set_coders(["AB", "CD"])
     rows = [view.table.item(r, 1).text() for r in range(view.table.rowCount())]
     assert rows == ["Added burden/Time-consuming", "(overall)"]
     assert view.table.item(0, 4).text() == f"{16 / 19:.3f}"
@@ -60,7 +58,10 @@ def test_agreement_view_keep_b_writes_consensus(qtbot, window):
     consensus = cs.coder_by_name(db, "consensus")
     kept = cs.codings_of(db, [consensus.id])
     assert [(c.code_id, c.start_ms, c.end_ms) for c in kept] == [(tc, 12_000, 20_000)]
-    assert view.disagreements.count() == 0
+    assert "settled: kept CD" in view.disagreements.item(0).text()
+    assert not view.buttons[Choice.KEEP_A].isEnabled()
+    view.hide_settled.setChecked(True)
+    assert view.disagreements.item(0).isHidden() and view.disagreements.currentItem() is None
 
 
 def test_who_is_coding_is_asked_once_at_start(qtbot, window, monkeypatch):

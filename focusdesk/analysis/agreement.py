@@ -5,12 +5,16 @@ Pure and fast. A session's time is cut into units (seconds, or transcript segmen
 Each (code, coder) is a Python int used as a bitset over the units, so every count is a
 ``bit_count`` of an AND/XOR: 2 coders × 4 sessions × 1,200 codings take milliseconds.
 
-- percent agreement and Cohen's kappa (two coders) over the code × unit decisions;
+- percent agreement (three or more coders: the mean over coder pairs) and Cohen's kappa (two
+  coders) over the code × unit decisions;
 - Krippendorff's alpha, nominal, for two or more coders, every coder rating every unit (so the
   binary coincidence sums reduce to counts: alpha = 1 - (n-1)·D / ((m-1)·n0·n1), with D the
   disagreeing coder pairs summed over units);
 - segment overlap, as MAXQDA: a coding counts as agreed when the other coder has a coding of the
-  same code whose overlap is at least ``overlap`` of the two codings' combined extent.
+  same code whose overlap is at least ``overlap`` of the two codings' combined extent (three or
+  more coders: pooled over every coder pair).
+
+A disagreement is a run of units where the coders do not all decide alike (some coded, some not).
 
 "Overall" pools the code × unit decisions of every code; "study" pools every session.
 """
@@ -57,7 +61,12 @@ class Counts:
 
     @property
     def percent(self) -> float | None:
-        return 100.0 * (self.both + self.neither) / self.units if self.units else None
+        """Percent agreement; for three or more coders the mean over coder pairs (with two, the
+        same as (both + neither) / units)."""
+        pairs = self.coders * (self.coders - 1) // 2
+        if not self.units or not pairs:
+            return None
+        return 100.0 * (1 - self.pairs_disagreeing / (self.units * pairs))
 
     @property
     def kappa(self) -> float | None:
@@ -159,6 +168,7 @@ class SessionAgreement:
     by_code: dict[int, Counts] = field(default_factory=dict)
     overall: Counts = field(default_factory=Counts)
     disagreements: list[tuple[int, int, int]] = field(default_factory=list)  # (code, start, end)
+    coded_by: dict[tuple[int, int, int], tuple[int, ...]] = field(default_factory=dict)  # who coded in it
 
 
 def session_agreement(session_id: int, units: list[tuple[int, int]], spans: list[Span],
@@ -185,10 +195,22 @@ def session_agreement(session_id: int, units: list[tuple[int, int]], spans: list
             k.only_a = (a & ~b & full).bit_count()
             k.only_b = (b & ~a & full).bit_count()
             k.neither = n - k.both - k.only_a - k.only_b
-            ca, cb = by_code_coder.get((code, coders[0]), []), by_code_coder.get((code, coders[1]), [])
-            k.overlap_total = len(ca) + len(cb)
-            k.overlap_agreed = overlap_agreed(ca, cb, overlap) + overlap_agreed(cb, ca, overlap)
-            out.disagreements += [(code, units[i][0], units[j][1]) for i, j in _runs(a ^ b)]
+        for i in range(m):
+            for j in range(i + 1, m):
+                ca, cb = by_code_coder.get((code, coders[i]), []), by_code_coder.get((code, coders[j]), [])
+                k.overlap_total += len(ca) + len(cb)
+                k.overlap_agreed += overlap_agreed(ca, cb, overlap) + overlap_agreed(cb, ca, overlap)
+        anyone = everyone = 0
+        if sets:
+            everyone = full
+            for s in sets:
+                anyone |= s
+                everyone &= s
+        for i, j in _runs(anyone & ~everyone):
+            run = ((1 << (j - i + 1)) - 1) << i
+            d = (code, units[i][0], units[j][1])
+            out.disagreements.append(d)
+            out.coded_by[d] = tuple(c for c, s in zip(coders, sets, strict=True) if s & run)
         out.by_code[code] = k
         out.overall.add(k)
     out.disagreements.sort(key=lambda d: (d[1], d[0]))

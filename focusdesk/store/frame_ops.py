@@ -183,6 +183,7 @@ def merge_codes(db: sqlite_utils.Database, source_id: int, target_id: int) -> Co
             raise ValueError("A code cannot be merged into one of its own sub-codes.")
         db.execute("UPDATE codings SET code_id = ? WHERE code_id = ?", [target_id, source_id])
         db.execute("UPDATE memos SET code_id = ? WHERE code_id = ?", [target_id, source_id])
+        db.execute("UPDATE consensus_decisions SET code_id = ? WHERE code_id = ?", [target_id, source_id])
         for pid, summary in db.execute("SELECT participant_id, summary FROM framework_summaries "
                                        "WHERE code_id = ?", [source_id]).fetchall():
             existing = db.execute("SELECT summary FROM framework_summaries WHERE participant_id = ? "
@@ -232,6 +233,7 @@ def delete_code(db: sqlite_utils.Database, code_id: int) -> TrashItem:
             "codes": [_row(db, i) for i in ids],
             "codings": _rows(db, f"SELECT * FROM codings WHERE code_id IN ({marks})", ids),
             "summaries": _rows(db, f"SELECT * FROM framework_summaries WHERE code_id IN ({marks})", ids),
+            "decisions": _rows(db, f"SELECT * FROM consensus_decisions WHERE code_id IN ({marks})", ids),
             "memo_codes": {str(r["id"]): r["code_id"] for r in
                            _rows(db, f"SELECT id, code_id FROM memos WHERE code_id IN ({marks})", ids)},
         }
@@ -292,6 +294,10 @@ def restore_code(db: sqlite_utils.Database, trash_id: int) -> CodeInfo:
         for s in payload["summaries"]:
             if db.execute("SELECT 1 FROM participants WHERE id = ?", [s["participant_id"]]).fetchone():
                 db["framework_summaries"].insert(dict(s, code_id=mapping[s["code_id"]]), replace=True)
+        for d in payload.get("decisions", []):  # consensus decisions (migration 021) come back too
+            if db.execute("SELECT 1 FROM sessions WHERE id = ?", [d["session_id"]]).fetchone():
+                db["consensus_decisions"].insert({k: v for k, v in d.items() if k != "id"} |
+                                                 {"code_id": mapping[d["code_id"]]})
         for memo_id, code_id in payload.get("memo_codes", {}).items():
             db.execute("UPDATE memos SET code_id = ? WHERE id = ? AND code_id IS NULL",
                        [mapping[code_id], int(memo_id)])

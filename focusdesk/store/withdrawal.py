@@ -214,6 +214,11 @@ def withdraw(ws: Workspace, code: str, keep_anonymised: bool = False) -> Withdra
             db.execute(f"DELETE FROM edit_drafts WHERE segment_id IN ({segs})", speakers)
             db.execute(f"UPDATE segments SET text = ? WHERE speaker_id IN ({marks})", [WITHDRAWN_TEXT, *speakers])
             db.execute(f"DELETE FROM codings WHERE speaker_id IN ({marks})", speakers)
+            # consensus decisions inside one of their turns go the same way as codings of their words
+            db.execute("DELETE FROM consensus_decisions WHERE EXISTS (SELECT 1 FROM segments g WHERE "
+                       f"g.speaker_id IN ({marks}) AND g.session_id = consensus_decisions.session_id AND "
+                       "g.start_ms <= consensus_decisions.start_ms AND g.end_ms >= consensus_decisions.end_ms)",
+                       speakers)
         db.execute("DELETE FROM voice_prints WHERE participant_id = ?", [p.id])
         db.execute("DELETE FROM seat_taps WHERE person_kind = 'participant' AND person_id = ?", [p.id])
         db.execute("DELETE FROM seat_positions WHERE person_kind = 'participant' AND person_id = ?", [p.id])

@@ -94,6 +94,10 @@ class CodersFeature:
     def _on_changes(self, changes: Changes) -> None:
         if changes.touches(Entity.STUDY):
             self.refresh()
+        if changes.touches(Entity.CODINGS, Entity.STUDY):  # an open Agreement view recomputes itself
+            view = self.window.find_view(AGREEMENT_KEY)
+            if view is not None:
+                view.schedule_reload()
 
     def use(self, name: str) -> None:
         """Code as ``name`` from now on (a new name adds the coder)."""
@@ -160,7 +164,8 @@ class CodersFeature:
     def open_agreement(self) -> AgreementView:
         view = self.window.find_view(AGREEMENT_KEY)
         if view is None:
-            view = AgreementView(lambda: self.window.workspace.db)
+            view = AgreementView(lambda: self.window.workspace.db,
+                                 resolve=lambda path: self.window.workspace.resolve(path))
             view.settled.connect(lambda sid: self.window.changes.notify(Change(Entity.CODINGS, sid)))
         self.window.open_view("Agreement", view, key=AGREEMENT_KEY)
         view.reload()
