@@ -4,9 +4,12 @@ Four sessions from the real clips in ../shared/data/audio (an AMI meeting excerp
 call, JFK, a LibriSpeech reading). The baseline, in the same run on a fresh copy of the study, is
 what a researcher does by hand: ``focusdesk transcribe S`` then ``focusdesk diarize S`` for each
 session, one after another. Then ``focusdesk process --all`` with 1 and with 2 local workers, each
-on its own fresh copy, then by hand once more, so a change in the machine's load shows. Figures: audio hours processed per wall-clock hour (higher is better).
+on its own fresh copy, then on a Dask cluster of one scheduler and two single-threaded workers on
+this machine (127.0.0.1; each recording is shipped to a worker and its results come back, as on a
+lab's machines; the cluster's start is not timed), then by hand once more, so a change in the
+machine's load shows. Figures: audio hours processed per wall-clock hour (higher is better).
 
-    .venv/bin/python bench/process.py [--jobs 1,2] [--keep DIR]
+    .venv/bin/python bench/process.py [--jobs 1,2] [--no-dask] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -54,9 +57,10 @@ def by_hand(study: Path) -> float:
     return time.perf_counter() - began
 
 
-def queued(study: Path, jobs: int) -> float:
+def queued(study: Path, jobs: int, scheduler: str | None = None) -> float:
     began = time.perf_counter()
-    out = focusdesk(study, "process", "--all", "--jobs", str(jobs))
+    where = ["--scheduler", scheduler] if scheduler else ["--jobs", str(jobs)]
+    out = focusdesk(study, "process", "--all", *where)
     wall = time.perf_counter() - began
     if "failed 0" not in out:
         raise SystemExit(f"the queue did not finish cleanly:\n{out}")
@@ -81,6 +85,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", default="1,2", help="worker counts for the queue (default 1,2)")
     parser.add_argument("--keep", type=Path, help="keep the studies in this folder")
+    parser.add_argument("--no-dask", action="store_true", help="leave out the Dask cluster run")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="focusdesk-bench-process-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -88,14 +93,25 @@ def main() -> None:
         template = root / "template"
         hours = build(template)
         print(f"{len(CLIPS)} sessions, {hours * 3600:.0f} s of audio; {os.cpu_count()} CPU core(s)")
-        runs = [("by hand: transcribe + diarize, one after another", None)]
-        runs += [(f"process --all --jobs {n}", int(n)) for n in args.jobs.split(",")]
-        runs += [("by hand again (how much the machine's load moved)", 0)]
+        runs = [("by hand: transcribe + diarize, one after another", "hand", 0)]
+        runs += [(f"process --all --jobs {n}", "queue", int(n)) for n in args.jobs.split(",")]
+        if not args.no_dask:
+            runs += [("process --all --scheduler (Dask, 2 workers × 1 thread)", "dask", 2)]
+        runs += [("by hand again (how much the machine's load moved)", "hand", 1)]
         base = None
-        for label, jobs in runs:
-            study = root / (f"jobs{jobs}" if jobs else f"by-hand{jobs}")
+        for label, kind, n in runs:
+            study = root / f"{kind}{n}"
             shutil.copytree(template, study)
-            wall = by_hand(study) if not jobs else queued(study, jobs)
+            if kind == "hand":
+                wall = by_hand(study)
+            elif kind == "queue":
+                wall = queued(study, n)
+            else:
+                sys.path.insert(0, str(ROOT))
+                from focusdesk.jobs import loopback_cluster
+
+                with loopback_cluster.start(n, env={"PYTHONPATH": str(ROOT)}) as cluster:
+                    wall = queued(study, n, cluster.address)
             check(study)
             rate = hours / (wall / 3600)
             base = base or rate

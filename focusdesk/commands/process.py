@@ -28,6 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="jobs at once (default 1; each uses several CPU cores)")
     p.add_argument("--model", default=None, help="Whisper model for transcription (default: the "
                    "bundled tiny.en; see: focusdesk models list)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run the jobs on the Dask cluster of this scheduler (tcp://HOST:8786, or "
+                   "tls://... for a protected study): each recording is sent to one of its workers, "
+                   "which need focusdesk installed; the results come back here. Default: this computer")
     p.set_defaults(func=process_cmd)
 
     p = sub.add_parser("queue", help="the study's processing queue: list, pause, resume, cancel, move")
@@ -119,21 +123,29 @@ def process_cmd(args, ctx) -> int:
     settings = {queue.Step.TRANSCRIBE: {"model": args.model}} if args.model else None
     queue.plan_all(ws.db, ids, settings)
     names = dict(sessions.session_names(ws.db))
-    runner = QueueRunner(ws, make_job, workers=args.jobs, on_event=_Printer(names),
-                         session_ids=None if ids is None else set(ids))
     todo = [t for t in queue.list_tasks(ws.db, ("queued", "running"))
             if ids is None or t.session_id in ids]
     if not todo:
         print("Nothing to process: every session has its transcript and speakers "
               "(paused tasks wait for 'focusdesk queue resume').")
         return 0
-    print(f"{len(todo)} task(s) to run, {args.jobs} at a time.")
+    cluster = _cluster(ws, args.scheduler) if args.scheduler else None
     try:
-        report = runner.run()
-    except KeyboardInterrupt:
-        print("focusdesk: interrupted; the running task(s) go back to the queue. Run the same "
-              "command again to carry on.", file=sys.stderr)
-        return 130
+        workers = cluster.threads if cluster else args.jobs
+        runner = QueueRunner(ws, make_job, workers=workers, on_event=_Printer(names),
+                             session_ids=None if ids is None else set(ids),
+                             launch=cluster.launch if cluster else None)
+        where = f" on the Dask cluster at {cluster.address}" if cluster else ""
+        print(f"{len(todo)} task(s) to run{where}, {workers} at a time.")
+        try:
+            report = runner.run()
+        except KeyboardInterrupt:
+            print("focusdesk: interrupted; the running task(s) go back to the queue. Run the same "
+                  "command again to carry on.", file=sys.stderr)
+            return 130
+    finally:
+        if cluster is not None:
+            cluster.close()
     hours = report.audio_ms / 3_600_000
     print(f"Done {len(report.done)}, failed {len(report.failed)}, cancelled "
           f"{len(report.cancelled)} in {format_ms(int(report.wall_s * 1000))}"
@@ -145,6 +157,19 @@ def process_cmd(args, ctx) -> int:
         t = queue.get_task(ws.db, tid)
         print(f"failed: [{tid}] {t.step.value} {t.session_name}: {t.message}", file=sys.stderr)
     return 1 if report.failed else 0
+
+
+def _cluster(ws, address: str):
+    """Connect to the scheduler the user named; a protected study's audio crosses only TLS."""
+    from focusdesk.core.errors import UserError
+    from focusdesk.jobs import remote
+
+    if ws.protected and not address.startswith("tls://"):
+        raise UserError("This study is protected: its recordings would cross the network "
+                        "unencrypted. Use a tls:// scheduler address (Dask's TLS settings, see the "
+                        "README), or process on this computer without --scheduler.")
+    print(f"Connecting to the Dask scheduler at {address}…", flush=True)
+    return remote.connect(address)
 
 
 def _session_id(db, ref: str) -> int:

@@ -4,6 +4,8 @@ The runner takes the next task, builds its :class:`SessionJob` with a factory th
 (so this package needs no transcription or diarization code: ``commands/process.py`` has the
 default one), runs it in a child process through :class:`BackgroundJob` and stores its messages
 in this thread, which owns the database. ``workers`` jobs run at once (one by default: a laptop).
+Where a job runs is the ``launch`` callable's business: a child process here (BackgroundJob), or
+a worker of a Dask cluster (``jobs/remote.py``), whose results come back to this thread alike.
 
 Crash safety: a task is marked running with this process's pid; after a kill, :func:`recover`
 queues it again and its job resumes from what it stored. Ctrl+C or ``cancel`` queues the running
@@ -19,7 +21,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from focusdesk.core.errors import UserError
 from focusdesk.jobs.session_job import BackgroundJob, JobOutcome, Progress, SessionJob
 from focusdesk.store import queue
 from focusdesk.store.queue import Step, Task
@@ -28,6 +32,8 @@ from focusdesk.store.workspace import Workspace
 log = logging.getLogger(__name__)
 
 JobFactory = Callable[[Workspace, Task], SessionJob]
+# Runs a job somewhere; returns a started handle with run/pump/cancel/cancel_event (BackgroundJob's).
+Launcher = Callable[[SessionJob], Any]
 MAX_ATTEMPTS = 3  # a task whose child keeps dying is marked failed after this many tries
 
 # Seconds of work per second of audio before anything was measured (tiny.en, CPU).
@@ -66,7 +72,7 @@ class QueueReport:
 @dataclass
 class _Active:
     task: Task
-    job: BackgroundJob
+    job: Any  # BackgroundJob, or jobs/remote.RemoteJob
     began: float
     progress: Progress | None = None
 
@@ -74,12 +80,13 @@ class _Active:
 class QueueRunner:
     def __init__(self, ws: Workspace, make_job: JobFactory, workers: int = 1,
                  on_event: Callable[[QueueEvent], None] | None = None, poll_s: float = 0.1,
-                 session_ids: set[int] | None = None):
+                 session_ids: set[int] | None = None, launch: Launcher | None = None):
         if workers < 1:
             raise ValueError("The number of parallel jobs must be 1 or more.")
         self.ws, self.make_job, self.workers = ws, make_job, workers
         self.on_event, self.poll_s = on_event, poll_s
         self.session_ids = session_ids  # only these sessions' tasks (None: the whole queue)
+        self.launch = launch or BackgroundJob  # here; jobs/remote.Cluster.launch: on a Dask cluster
         self.cancel_event = threading.Event()
         self._active: dict[int, _Active] = {}
         self._rate: dict[Step, list[float]] = {}  # measured wall s per audio s, per step
@@ -144,17 +151,22 @@ class QueueRunner:
             queue.finish(self.ws.db, task.id, "failed", str(exc))
             self._emit(QueueEvent(task, "ended", state="failed", message=str(exc)))
             return
-        active = _Active(task, BackgroundJob(job), time.monotonic())
+        active = _Active(task, self.launch(job), time.monotonic())
 
         def progress(p: Progress, a: _Active = active) -> None:
             a.progress = p
             self._emit(QueueEvent(a.task, "progress", p))
 
         active.job.run.on_progress = progress
+        try:
+            active.job.start()
+        except (OSError, ValueError, UserError) as exc:  # the audio could not be read or sent
+            queue.finish(self.ws.db, task.id, "failed", str(exc))
+            self._emit(QueueEvent(task, "ended", state="failed", message=str(exc)))
+            return
         self._active[task.id] = active
         log.info("queue task %s (%s of session %s) started", task.id, task.step.value, task.session_id)
         self._emit(QueueEvent(task, "started"))
-        active.job.start()
 
     def _end(self, active: _Active, outcome: JobOutcome, message: str, report: QueueReport) -> None:
         task, elapsed = active.task, time.monotonic() - active.began
