@@ -137,7 +137,8 @@ class FrameworkView(QWidget):
         cell = self.fm.cells.get(self._cell)
         self.title.setText(f"<b>{case.code}</b> × <b>{theme.path}</b>")
         quotes = cell.quotes if cell else []
-        self.quotes.setPlainText("\n\n".join(q.quote() for q in quotes) or "No coded passages.")
+        others = [f"Summary by {who}: {text}" for who, text in (cell.other_summaries.items() if cell else [])]
+        self.quotes.setPlainText("\n\n".join(others + [q.quote() for q in quotes]) or "No coded passages.")
         self.summary.setEnabled(True)
         self.summary.setPlainText(cell.summary if cell else "")
         self._loading = False
