@@ -160,3 +160,32 @@ def test_window_copy_for_a_coder_and_merge_it_back(qtbot, seeded, tmp_path, monk
         next(a for a in win.menu("Study").actions() if a.text() == "&Merge a coder's copy…").trigger()
     assert "1 coding and 0 memos of B merged" in shown[-1] and "Made by B" in shown[-1]
     assert [c.name for c in cs.list_coders(seeded.db)] == ["default", "B"]
+
+
+def test_summaries_merge_with_their_coder_once(study, tmp_path):
+    root, run = study
+    copy = tmp_path / "copy-B"
+    assert run("study", "copy-for", "B", copy)[0] == 0
+    assert run("framework", "--summary", "P01", "Hope", "A reads hope here.")[0] == 0  # A is current
+    code, out = run("framework", "--summary", "P01", "Hope", "Default's note.", "--coder", "default")
+    assert code == 0 and "Saved default's summary" in out
+    code, out = run("framework", "--summary", "P01", "Hope", "B reads duty, not hope.", where=copy)
+    assert code == 0 and "Saved B's summary" in out
+    code, out = run("merge", copy)
+    assert code == 0 and "1 summary added" in out, out
+    with open_workspace(root, create=False) as ws:
+        rows = ws.db.execute("SELECT c.name, s.summary FROM framework_summaries s JOIN coders c "
+                             "ON c.id = s.coder_id ORDER BY c.name").fetchall()
+    assert rows == [("A", "A reads hope here."), ("B", "B reads duty, not hope."), ("default", "Default's note.")]
+    code, out = run("framework")
+    assert "Summary: A reads hope here." in out and "Summary by B: B reads duty, not hope." in out
+    code, out = run("merge", copy)  # twice: nothing more
+    assert code == 0 and "1 summary already here" in out and "added" not in out
+    with open_workspace(copy, create=False) as other:  # B rewrites it later in the copy
+        other.db.execute("UPDATE framework_summaries SET summary = 'B, revised.', updated_at = '2999-01-01T00:00:00'")
+    code, out = run("merge", copy)
+    assert code == 0 and "0 summaries added, 1 updated" in out, out
+    with open_workspace(root, create=False) as ws:
+        b, a = cs.coder_by_name(ws.db, "B"), cs.coder_by_name(ws.db, "A")
+        texts = dict(ws.db.execute("SELECT coder_id, summary FROM framework_summaries").fetchall())
+    assert (texts[b.id], texts[a.id]) == ("B, revised.", "A reads hope here.")
