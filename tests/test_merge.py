@@ -189,3 +189,74 @@ def test_summaries_merge_with_their_coder_once(study, tmp_path):
         b, a = cs.coder_by_name(ws.db, "B"), cs.coder_by_name(ws.db, "A")
         texts = dict(ws.db.execute("SELECT coder_id, summary FROM framework_summaries").fetchall())
     assert (texts[b.id], texts[a.id]) == ("B, revised.", "A reads hope here.")
+
+
+def _export(run, where: Path, target: Path) -> None:
+    code, out = run("export-study", "--format", "qdpx", "-o", target, "--no-media", where=where)
+    assert code == 0, out
+
+
+def test_a_coders_qdpx_export_merges_like_the_copy(study, tmp_path):
+    from focusdesk.core.model import Memo
+    from focusdesk.store import annotations
+
+    root, run = study
+    copy = tmp_path / "copy-B"
+    assert run("study", "copy-for", "B", copy)[0] == 0
+    for step in (["code", "add", "--session", "S", "--code", "Hope", "--from", "2", "--to", "4"],
+                 ["code", "add", "--session", "S", "--code", "Duty", "--create", "--from", "5", "--to", "9"]):
+        assert run(*step, where=copy)[0] == 0
+    with open_workspace(copy, create=False) as other:
+        sid = other.db.execute("SELECT id FROM sessions WHERE name = 'S'").fetchone()[0]
+        annotations.add_memo(other.db, Memo(title="B's reading", body="Duty over hope.", session_id=sid))
+    qdpx = tmp_path / "B.qdpx"
+    _export(run, copy, qdpx)
+    before = _counts(root)
+    code, out = run("merge", qdpx)
+    assert code == 0, out
+    assert "2 codings and 1 memo of B merged" in out and "codes created: Duty" in out
+    after = _counts(root)
+    assert (after["sessions"], after["segments"]) == (before["sessions"], before["segments"])
+    assert (after["codings"], after["memos"], after["codes"]) == (before["codings"] + 2, before["memos"] + 1,
+                                                                   before["codes"] + 1)
+    with open_workspace(root, create=False) as ws:
+        b = cs.coder_by_name(ws.db, "B")
+        assert sorted((c.start_ms, c.end_ms) for c in cs.codings_of(ws.db, [b.id])) == [(2000, 4000), (5000, 9000)]
+        duty = ws.db.execute("SELECT guid FROM codes WHERE name = 'Duty'").fetchone()[0]
+        with open_workspace(copy, create=False) as other:  # the code keeps its stable id
+            assert other.db.execute("SELECT guid FROM codes WHERE name = 'Duty'").fetchone()[0] == duty
+        assert ws.db.execute("SELECT coder_id FROM memos WHERE title = ?", ["B's reading"]).fetchone()[0] == b.id
+        assert [e.action for e in audit.entries(ws.db)][-1] == "merge qdpx"
+    code, out = run("merge", qdpx)  # twice: nothing more
+    assert code == 0 and "0 codings and 0 memos of B merged" in out and "2 codings already here" in out
+    assert _counts(root) == after
+    # the original's own export names its sessions alike, so import-qdpx still refuses it as a duplicate
+    mine = tmp_path / "mine.qdpx"
+    _export(run, root, mine)
+    code, out = run("import-qdpx", mine)
+    assert code != 0 and "already has" in out
+
+
+def test_a_qdpx_with_a_changed_transcript_or_a_new_session_is_refused(study, tmp_path):
+    root, run = study
+    copy = tmp_path / "copy-B"
+    assert run("study", "copy-for", "B", copy)[0] == 0
+    assert run("code", "add", "--session", "S", "--code", "Hope", "--from", "2", "--to", "4", where=copy)[0] == 0
+    with open_workspace(copy, create=False) as ws:
+        sid = ws.db.execute("SELECT id FROM sessions WHERE name = 'S'").fetchone()[0]
+        second = transcripts.list_segments(ws.db, sid, with_words=False)[1]
+        transcript_ops.edit_segment_text(ws.db, second.id, "ask what you can do for your country")
+    edited = tmp_path / "edited.qdpx"
+    _export(run, copy, edited)
+    assert run("session", "add", "Only in B", "--kind", "interview", where=copy)[0] == 0
+    extra = tmp_path / "extra.qdpx"
+    _export(run, copy, extra)
+    before = _counts(root)
+    code, out = run("merge", edited)
+    assert code != 0 and "Nothing was merged" in out and "S 00:00:04: text differs" in out, out
+    assert "ask what you can do" not in out and "default options" in out
+    code, out = run("merge", extra)
+    assert code != 0 and "not sessions of this study: Only in B" in out, out
+    assert _counts(root) == before
+    with open_workspace(root, create=False) as ws:
+        assert [c.name for c in cs.list_coders(ws.db)] == ["default", "A"]  # nothing written

@@ -87,13 +87,14 @@ class Incoming:
 class TranscriptConflict(UserError):
     """The copy's transcript differs from this study's: nothing was merged."""
 
-    def __init__(self, differences: list[str]):
+    def __init__(self, differences: list[str], hint: str = ""):
         self.differences = differences
         shown = "\n".join(f"  {d}" for d in differences[:50])
         more = f"\n  … and {len(differences) - 50} more" if len(differences) > 50 else ""
         super().__init__("The coder's copy has a different transcript, so its codings would point at "
                          f"other words. Nothing was merged. Differing turns:\n{shown}{more}\n"
-                         "Make the transcripts the same (edit them here or in the copy), then merge again.")
+                         "Make the transcripts the same (edit them here or in the copy), then merge again."
+                         + (f" {hint}" if hint else ""))
 
 
 def _turns(db: sqlite_utils.Database, session_id: int) -> dict[str, tuple]:
@@ -102,7 +103,9 @@ def _turns(db: sqlite_utils.Database, session_id: int) -> dict[str, tuple]:
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
-def _differences(name: str, mine: dict[str, tuple], theirs: dict[str, tuple]) -> list[str]:
+def differences_of(name: str, mine: dict, theirs: dict) -> list[str]:
+    """Turns keyed alike on both sides, each (start, end, text, speaker): what differs, named by
+    session and time, never by its words."""
     out: list[tuple[int, str]] = []
     for g, t in theirs.items():
         if g not in mine:
@@ -174,7 +177,7 @@ def merge_copy(db: sqlite_utils.Database, other: sqlite_utils.Database) -> Merge
                 left_out.append(name)
                 continue
             session_map[sid] = here_sessions[guid]
-            differences += _differences(name, _turns(db, here_sessions[guid]), _turns(other, sid))
+            differences += differences_of(name, _turns(db, here_sessions[guid]), _turns(other, sid))
         if differences:
             raise TranscriptConflict(differences)
         speakers = guids.by_guid(db, "speakers")
