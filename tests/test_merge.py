@@ -260,3 +260,42 @@ def test_a_qdpx_with_a_changed_transcript_or_a_new_session_is_refused(study, tmp
     assert _counts(root) == before
     with open_workspace(root, create=False) as ws:
         assert [c.name for c in cs.list_coders(ws.db)] == ["default", "A"]  # nothing written
+
+
+def test_a_qdpx_back_from_another_program_brings_every_users_codings_once(study, tmp_path):
+    """After a round trip through NVivo (origin not focusdesk, GUIDs kept) every REFI user's
+    codings come in as their coder; the original's own are already here; a coded turn gets
+    its speaker back."""
+    import zipfile
+
+    root, run = study
+    copy = tmp_path / "copy-B"
+    assert run("study", "copy-for", "B", copy)[0] == 0
+    with open_workspace(copy, create=False) as other:
+        sid = other.db.execute("SELECT id FROM sessions WHERE name = 'S'").fetchone()[0]
+        first = transcripts.list_segments(other.db, sid, with_words=False)[0]
+        hope = other.db.execute("SELECT id FROM codes WHERE name = 'Hope'").fetchone()[0]
+        coding_ops.code_turn(other.db, first.id, hope)
+    ours = tmp_path / "ours.qdpx"
+    _export(run, copy, ours)
+    nvivo = tmp_path / "nvivo.qdpx"
+    with zipfile.ZipFile(ours) as src, zipfile.ZipFile(nvivo, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "project.qde":
+                data = data.replace(b'origin="focusdesk"', b'origin="NVivo 14"')
+            dst.writestr(item, data)
+    code, out = run("merge", nvivo)
+    assert code == 0, out
+    assert "0 codings and 0 memos of A merged; 1 coding already here" in out
+    assert "1 coding and 0 memos of B merged" in out
+    with open_workspace(root, create=False) as ws:
+        b = cs.coder_by_name(ws.db, "B")
+        (mine,) = cs.codings_of(ws.db, [b.id])
+        here_first = transcripts.list_segments(ws.db, mine.session_id, with_words=False)[0]
+        assert (mine.start_ms, mine.end_ms, mine.speaker_id) == (500, 4000, here_first.speaker_id)
+        assert mine.speaker_id is not None
+    before = _counts(root)
+    code, out = run("merge", nvivo)
+    assert code == 0 and "0 codings and 0 memos of B merged; 1 coding already here" in out
+    assert _counts(root) == before
