@@ -299,3 +299,29 @@ def test_a_qdpx_back_from_another_program_brings_every_users_codings_once(study,
     code, out = run("merge", nvivo)
     assert code == 0 and "0 codings and 0 memos of B merged; 1 coding already here" in out
     assert _counts(root) == before
+
+
+def test_window_merges_a_coders_qdpx_export(qtbot, seeded, tmp_path, monkeypatch):
+    from coding_study import build_transcripts
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from focusdesk.exchange.refi_export import write_qdpx
+    from focusdesk.ui.main_window import MainWindow
+
+    build_transcripts(seeded.db)  # a session's codings travel in QDPX on its transcript
+    copy, qdpx = tmp_path / "copy-B", tmp_path / "B.qdpx"
+    copy_for(seeded, "B", copy)
+    with open_workspace(copy, create=False) as other:
+        sid = other.db.execute("SELECT id FROM sessions WHERE name = 'Focus group 1'").fetchone()[0]
+        code = code_store.add_code(other.db, Code(name="Made by B"))
+        coding_ops.apply_code(other.db, sid, code.id, 1000, 2000)
+        write_qdpx(other, qdpx, include_media=False)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _w, _t, text: shown.append(text))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(qdpx), ""))
+    win = MainWindow(seeded)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.changes.changed, timeout=2000):
+        next(a for a in win.menu("Study").actions() if a.text() == "Merge a coder's &QDPX export…").trigger()
+    assert "1 coding and 0 memos of B merged" in shown[-1] and "Made by B" in shown[-1]
+    assert [c.name for c in cs.list_coders(seeded.db)] == ["default", "B"]
