@@ -248,6 +248,10 @@ def test_a_qdpx_with_a_changed_transcript_or_a_new_session_is_refused(study, tmp
         transcript_ops.edit_segment_text(ws.db, second.id, "ask what you can do for your country")
     edited = tmp_path / "edited.qdpx"
     _export(run, copy, edited)
+    with open_workspace(copy, create=False) as ws:  # a turn removed: the lines no longer pair up
+        transcript_ops.delete_segments(ws.db, [second.id])
+    shorter = tmp_path / "shorter.qdpx"
+    _export(run, copy, shorter)
     assert run("session", "add", "Only in B", "--kind", "interview", where=copy)[0] == 0
     extra = tmp_path / "extra.qdpx"
     _export(run, copy, extra)
@@ -255,6 +259,8 @@ def test_a_qdpx_with_a_changed_transcript_or_a_new_session_is_refused(study, tmp
     code, out = run("merge", edited)
     assert code != 0 and "Nothing was merged" in out and "S 00:00:04: text differs" in out, out
     assert "ask what you can do" not in out and "default options" in out
+    code, out = run("merge", shorter)
+    assert code != 0 and "S 00:00:04: a turn only in this study" in out, out
     code, out = run("merge", extra)
     assert code != 0 and "not sessions of this study: Only in B" in out, out
     assert _counts(root) == before

@@ -67,9 +67,10 @@ def _timed_lines(text: str, sync_points: list[tuple[int, int]]) -> list[tuple[in
 def _keyed(turns: list[tuple[int, int, str, str]], by_index: bool) -> dict:
     """Turns keyed for comparison: by place when both sides have as many, else by start time."""
     out: dict = {}
+    seen: dict[int, int] = {}  # start -> turns already keyed there
     for n, (start, end, speaker, body) in enumerate(turns):
-        key = n if by_index else (start, sum(1 for k in out if k[0] == start))
-        out[key] = (start, end, body, speaker)
+        seen[start] = seen.get(start, -1) + 1
+        out[n if by_index else (start, seen[start])] = (start, end, body, speaker)
     return out
 
 

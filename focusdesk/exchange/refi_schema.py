@@ -60,8 +60,12 @@ def stable_guid(namespace: uuid.UUID, kind: str, key) -> str:
 
 
 def refi_guid(local: str) -> str:
-    """A migration-019 GUID (32 lowercase hex) in REFI-QDA's form (8-4-4-4-12, upper case)."""
-    return str(uuid.UUID(hex=local)).upper()
+    """A migration-019 GUID (32 lowercase hex) in REFI-QDA's form (8-4-4-4-12, upper case); a
+    value that is not one (edited by hand) still maps to one stable GUID."""
+    try:
+        return str(uuid.UUID(hex=local)).upper()
+    except ValueError:
+        return str(uuid.uuid5(uuid.NAMESPACE_OID, local)).upper()
 
 
 def local_guid(refi: str) -> str:
