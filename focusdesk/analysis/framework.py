@@ -42,6 +42,7 @@ class FrameworkMatrix:
     rows: list[Case]  # participants
     columns: list[Theme]  # themes (codes)
     cells: dict[tuple[int, int], Cell]  # (participant id, code id) -> cell
+    coder_id: int = 0  # whose summaries are the cells' own (the rest are other_summaries)
 
     def cell(self, participant_id: int, code_id: int) -> Cell:
         return self.cells.setdefault((participant_id, code_id), Cell())
@@ -120,7 +121,7 @@ def framework_matrix(db: sqlite_utils.Database, theme_ids: list[int] | None = No
                 cell.summary = summary
             else:
                 cell.other_summaries[names.get(coder, f"coder {coder}")] = summary
-    return FrameworkMatrix(rows=rows, columns=columns, cells=cells)
+    return FrameworkMatrix(rows=rows, columns=columns, cells=cells, coder_id=shown)
 
 
 def set_summary(db: sqlite_utils.Database, participant_id: int, code_id: int, summary: str,

@@ -84,7 +84,8 @@ class FrameworkView(QWidget):
         return self._db_source()
 
     def reload(self) -> None:
-        self.save_summary()
+        self.save_summary()  # as the coder it was typed by (the matrix's), before the matrix changes
+        self._cell = None  # the new matrix may be another coder's: nothing of the old cell to save
         if self.themes.currentData() == "roots":
             themes = root_code_ids(self.db)
         else:
@@ -162,7 +163,7 @@ class FrameworkView(QWidget):
         cell = self.fm.cell(*self._cell)
         if text == cell.summary:
             return
-        set_summary(self.db, self._cell[0], self._cell[1], text)
+        set_summary(self.db, self._cell[0], self._cell[1], text, self.fm.coder_id or None)
         cell.summary = text
         r, c = self.table.currentRow(), self.table.currentColumn()
         item = self.table.item(r, c)
