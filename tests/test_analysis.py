@@ -135,6 +135,30 @@ def test_framework_matrix_contents(coded):
     assert framework_matrix(db).cells[(p["P02"], c["Time-consuming"])].summary == ""
 
 
+def test_framework_summaries_are_each_coders_own(coded):
+    """Migration 020: one summary per coder and cell; the matrix shows the current coder's and
+    the others' beside it; clearing or merging codes never touches another coder's."""
+    from focusdesk.analysis.framework import get_summary
+    from focusdesk.store import coders as cs
+    from focusdesk.store.frame_ops import merge_codes
+
+    db, ids = coded
+    c, p = ids["code"], ids["pid"]
+    set_summary(db, p["P02"], c["Time-consuming"], "Default's view.")
+    b = cs.use_coder(db, "B", create=True)
+    set_summary(db, p["P02"], c["Time-consuming"], "B's view.")
+    cell = framework_matrix(db).cells[(p["P02"], c["Time-consuming"])]
+    assert (cell.summary, cell.other_summaries) == ("B's view.", {"default": "Default's view."})
+    shown = framework_matrix(db, coder_id=cs.DEFAULT_ID).cells[(p["P02"], c["Time-consuming"])]
+    assert (shown.summary, shown.other_summaries) == ("Default's view.", {"B": "B's view."})
+    set_summary(db, p["P02"], c["Overwhelming"], "B on overwhelm.", coder_id=b.id)
+    merge_codes(db, c["Overwhelming"], c["Time-consuming"])
+    assert get_summary(db, p["P02"], c["Time-consuming"]) == "B's view.\n\nB on overwhelm."
+    assert get_summary(db, p["P02"], c["Time-consuming"], cs.DEFAULT_ID) == "Default's view."
+    set_summary(db, p["P02"], c["Time-consuming"], "")
+    assert db.execute("SELECT coder_id, summary FROM framework_summaries").fetchall() == [(1, "Default's view.")]
+
+
 def test_talk_time(coded):
     db, ids = coded
     rows = talk_time(db)

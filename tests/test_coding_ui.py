@@ -247,6 +247,17 @@ def test_matrix_view_heat_map_and_framework_summary(qtbot, study):
     fw.summary.setPlainText("Set-up takes a morning.")  # closed before the save timer fires
     assert fw.can_close()
     assert db.execute("SELECT summary FROM framework_summaries").fetchone()[0] == "Set-up takes a morning."
+    from focusdesk.store import coders as cs
+
+    cs.use_coder(db, "B", create=True)  # another coder sees their own (empty) summary, the first's beside it
+    fw.reload()
+    fw.select_cell(ids["pid"]["P02"], ids["code"]["Time-consuming"])
+    assert fw.summary.toPlainText() == ""
+    assert fw.quotes.toPlainText().startswith("Summary by default: Set-up takes a morning.")
+    fw.summary.setPlainText("B: a morning, at most.")
+    assert fw.can_close()
+    assert db.execute("SELECT coder_id, summary FROM framework_summaries ORDER BY coder_id").fetchall() == [
+        (cs.DEFAULT_ID, "Set-up takes a morning."), (cs.coder_by_name(db, "B").id, "B: a morning, at most.")]
     fw.themes.setCurrentIndex(1)  # domains
     assert [fw.table.horizontalHeaderItem(i).text() for i in range(2)] == ["Added value", "Added burden"]
     fw.cases.setCurrentIndex(fw.cases.findData("site=Site B"))

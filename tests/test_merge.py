@@ -160,3 +160,174 @@ def test_window_copy_for_a_coder_and_merge_it_back(qtbot, seeded, tmp_path, monk
         next(a for a in win.menu("Study").actions() if a.text() == "&Merge a coder's copy…").trigger()
     assert "1 coding and 0 memos of B merged" in shown[-1] and "Made by B" in shown[-1]
     assert [c.name for c in cs.list_coders(seeded.db)] == ["default", "B"]
+
+
+def test_summaries_merge_with_their_coder_once(study, tmp_path):
+    root, run = study
+    copy = tmp_path / "copy-B"
+    assert run("study", "copy-for", "B", copy)[0] == 0
+    assert run("framework", "--summary", "P01", "Hope", "A reads hope here.")[0] == 0  # A is current
+    code, out = run("framework", "--summary", "P01", "Hope", "Default's note.", "--coder", "default")
+    assert code == 0 and "Saved default's summary" in out
+    code, out = run("framework", "--summary", "P01", "Hope", "B reads duty, not hope.", where=copy)
+    assert code == 0 and "Saved B's summary" in out
+    code, out = run("merge", copy)
+    assert code == 0 and "1 summary added" in out, out
+    with open_workspace(root, create=False) as ws:
+        rows = ws.db.execute("SELECT c.name, s.summary FROM framework_summaries s JOIN coders c "
+                             "ON c.id = s.coder_id ORDER BY c.name").fetchall()
+    assert rows == [("A", "A reads hope here."), ("B", "B reads duty, not hope."), ("default", "Default's note.")]
+    code, out = run("framework")
+    assert "Summary: A reads hope here." in out and "Summary by B: B reads duty, not hope." in out
+    code, out = run("merge", copy)  # twice: nothing more
+    assert code == 0 and "1 summary already here" in out and "added" not in out
+    with open_workspace(copy, create=False) as other:  # B rewrites it later in the copy
+        other.db.execute("UPDATE framework_summaries SET summary = 'B, revised.', updated_at = '2999-01-01T00:00:00'")
+    code, out = run("merge", copy)
+    assert code == 0 and "0 summaries added, 1 updated" in out, out
+    with open_workspace(root, create=False) as ws:
+        b, a = cs.coder_by_name(ws.db, "B"), cs.coder_by_name(ws.db, "A")
+        texts = dict(ws.db.execute("SELECT coder_id, summary FROM framework_summaries").fetchall())
+    assert (texts[b.id], texts[a.id]) == ("B, revised.", "A reads hope here.")
+
+
+def _export(run, where: Path, target: Path) -> None:
+    code, out = run("export-study", "--format", "qdpx", "-o", target, "--no-media", where=where)
+    assert code == 0, out
+
+
+def test_a_coders_qdpx_export_merges_like_the_copy(study, tmp_path):
+    from focusdesk.core.model import Memo
+    from focusdesk.store import annotations
+
+    root, run = study
+    copy = tmp_path / "copy-B"
+    assert run("study", "copy-for", "B", copy)[0] == 0
+    for step in (["code", "add", "--session", "S", "--code", "Hope", "--from", "2", "--to", "4"],
+                 ["code", "add", "--session", "S", "--code", "Duty", "--create", "--from", "5", "--to", "9"]):
+        assert run(*step, where=copy)[0] == 0
+    with open_workspace(copy, create=False) as other:
+        sid = other.db.execute("SELECT id FROM sessions WHERE name = 'S'").fetchone()[0]
+        annotations.add_memo(other.db, Memo(title="B's reading", body="Duty over hope.", session_id=sid))
+    qdpx = tmp_path / "B.qdpx"
+    _export(run, copy, qdpx)
+    before = _counts(root)
+    code, out = run("merge", qdpx)
+    assert code == 0, out
+    assert "2 codings and 1 memo of B merged" in out and "codes created: Duty" in out
+    after = _counts(root)
+    assert (after["sessions"], after["segments"]) == (before["sessions"], before["segments"])
+    assert (after["codings"], after["memos"], after["codes"]) == (before["codings"] + 2, before["memos"] + 1,
+                                                                   before["codes"] + 1)
+    with open_workspace(root, create=False) as ws:
+        b = cs.coder_by_name(ws.db, "B")
+        assert sorted((c.start_ms, c.end_ms) for c in cs.codings_of(ws.db, [b.id])) == [(2000, 4000), (5000, 9000)]
+        duty = ws.db.execute("SELECT guid FROM codes WHERE name = 'Duty'").fetchone()[0]
+        with open_workspace(copy, create=False) as other:  # the code keeps its stable id
+            assert other.db.execute("SELECT guid FROM codes WHERE name = 'Duty'").fetchone()[0] == duty
+        assert ws.db.execute("SELECT coder_id FROM memos WHERE title = ?", ["B's reading"]).fetchone()[0] == b.id
+        assert [e.action for e in audit.entries(ws.db)][-1] == "merge qdpx"
+    code, out = run("merge", qdpx)  # twice: nothing more
+    assert code == 0 and "0 codings and 0 memos of B merged" in out and "2 codings already here" in out
+    assert _counts(root) == after
+    # the original's own export names its sessions alike, so import-qdpx still refuses it as a duplicate
+    mine = tmp_path / "mine.qdpx"
+    _export(run, root, mine)
+    code, out = run("import-qdpx", mine)
+    assert code != 0 and "already has" in out
+
+
+def test_a_qdpx_with_a_changed_transcript_or_a_new_session_is_refused(study, tmp_path):
+    root, run = study
+    copy = tmp_path / "copy-B"
+    assert run("study", "copy-for", "B", copy)[0] == 0
+    assert run("code", "add", "--session", "S", "--code", "Hope", "--from", "2", "--to", "4", where=copy)[0] == 0
+    with open_workspace(copy, create=False) as ws:
+        sid = ws.db.execute("SELECT id FROM sessions WHERE name = 'S'").fetchone()[0]
+        second = transcripts.list_segments(ws.db, sid, with_words=False)[1]
+        transcript_ops.edit_segment_text(ws.db, second.id, "ask what you can do for your country")
+    edited = tmp_path / "edited.qdpx"
+    _export(run, copy, edited)
+    with open_workspace(copy, create=False) as ws:  # a turn removed: the lines no longer pair up
+        transcript_ops.delete_segments(ws.db, [second.id])
+    shorter = tmp_path / "shorter.qdpx"
+    _export(run, copy, shorter)
+    assert run("session", "add", "Only in B", "--kind", "interview", where=copy)[0] == 0
+    extra = tmp_path / "extra.qdpx"
+    _export(run, copy, extra)
+    before = _counts(root)
+    code, out = run("merge", edited)
+    assert code != 0 and "Nothing was merged" in out and "S 00:00:04: text differs" in out, out
+    assert "ask what you can do" not in out and "default options" in out
+    code, out = run("merge", shorter)
+    assert code != 0 and "S 00:00:04: a turn only in this study" in out, out
+    code, out = run("merge", extra)
+    assert code != 0 and "not sessions of this study: Only in B" in out, out
+    assert _counts(root) == before
+    with open_workspace(root, create=False) as ws:
+        assert [c.name for c in cs.list_coders(ws.db)] == ["default", "A"]  # nothing written
+
+
+def test_a_qdpx_back_from_another_program_brings_every_users_codings_once(study, tmp_path):
+    """After a round trip through NVivo (origin not focusdesk, GUIDs kept) every REFI user's
+    codings come in as their coder; the original's own are already here; a coded turn gets
+    its speaker back."""
+    import zipfile
+
+    root, run = study
+    copy = tmp_path / "copy-B"
+    assert run("study", "copy-for", "B", copy)[0] == 0
+    with open_workspace(copy, create=False) as other:
+        sid = other.db.execute("SELECT id FROM sessions WHERE name = 'S'").fetchone()[0]
+        first = transcripts.list_segments(other.db, sid, with_words=False)[0]
+        hope = other.db.execute("SELECT id FROM codes WHERE name = 'Hope'").fetchone()[0]
+        coding_ops.code_turn(other.db, first.id, hope)
+    ours = tmp_path / "ours.qdpx"
+    _export(run, copy, ours)
+    nvivo = tmp_path / "nvivo.qdpx"
+    with zipfile.ZipFile(ours) as src, zipfile.ZipFile(nvivo, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "project.qde":
+                data = data.replace(b'origin="focusdesk"', b'origin="NVivo 14"')
+            dst.writestr(item, data)
+    code, out = run("merge", nvivo)
+    assert code == 0, out
+    assert "0 codings and 0 memos of A merged; 1 coding already here" in out
+    assert "1 coding and 0 memos of B merged" in out
+    with open_workspace(root, create=False) as ws:
+        b = cs.coder_by_name(ws.db, "B")
+        (mine,) = cs.codings_of(ws.db, [b.id])
+        here_first = transcripts.list_segments(ws.db, mine.session_id, with_words=False)[0]
+        assert (mine.start_ms, mine.end_ms, mine.speaker_id) == (500, 4000, here_first.speaker_id)
+        assert mine.speaker_id is not None
+    before = _counts(root)
+    code, out = run("merge", nvivo)
+    assert code == 0 and "0 codings and 0 memos of B merged; 1 coding already here" in out
+    assert _counts(root) == before
+
+
+def test_window_merges_a_coders_qdpx_export(qtbot, seeded, tmp_path, monkeypatch):
+    from coding_study import build_transcripts
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from focusdesk.exchange.refi_export import write_qdpx
+    from focusdesk.ui.main_window import MainWindow
+
+    build_transcripts(seeded.db)  # a session's codings travel in QDPX on its transcript
+    copy, qdpx = tmp_path / "copy-B", tmp_path / "B.qdpx"
+    copy_for(seeded, "B", copy)
+    with open_workspace(copy, create=False) as other:
+        sid = other.db.execute("SELECT id FROM sessions WHERE name = 'Focus group 1'").fetchone()[0]
+        code = code_store.add_code(other.db, Code(name="Made by B"))
+        coding_ops.apply_code(other.db, sid, code.id, 1000, 2000)
+        write_qdpx(other, qdpx, include_media=False)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _w, _t, text: shown.append(text))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(qdpx), ""))
+    win = MainWindow(seeded)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.changes.changed, timeout=2000):
+        next(a for a in win.menu("Study").actions() if a.text() == "Merge a coder's &QDPX export…").trigger()
+    assert "1 coding and 0 memos of B merged" in shown[-1] and "Made by B" in shown[-1]
+    assert [c.name for c in cs.list_coders(seeded.db)] == ["default", "B"]

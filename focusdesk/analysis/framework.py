@@ -1,5 +1,10 @@
 """The framework matrix: participants (cases) × themes, each cell the coded quotes of that case
-for that theme and a summary the researcher writes (stored in ``framework_summaries``)."""
+for that theme and a summary the researcher writes (stored in ``framework_summaries``).
+
+Each coder writes their own summary of a cell (migration 020). The matrix shows one coder's
+(the current one unless told) as the cell's editable summary, and the other coders' summaries
+beside it, read-only, so that independent summaries can be compared but never overwrite
+each other."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import sqlite_utils
 
 from focusdesk.analysis.data import Case, StudyData
 from focusdesk.analysis.retrieval import Passage, code_paths, make_passage
+from focusdesk.store import coders as coder_store
 from focusdesk.store.study import NotFound
 from focusdesk.store.tx import now_iso
 
@@ -27,7 +33,8 @@ class Theme:
 @dataclass
 class Cell:
     quotes: list[Passage] = field(default_factory=list)
-    summary: str = ""
+    summary: str = ""  # the shown coder's
+    other_summaries: dict[str, str] = field(default_factory=dict)  # other coder's name -> summary
 
 
 @dataclass
@@ -35,6 +42,7 @@ class FrameworkMatrix:
     rows: list[Case]  # participants
     columns: list[Theme]  # themes (codes)
     cells: dict[tuple[int, int], Cell]  # (participant id, code id) -> cell
+    coder_id: int = 0  # whose summaries are the cells' own (the rest are other_summaries)
 
     def cell(self, participant_id: int, code_id: int) -> Cell:
         return self.cells.setdefault((participant_id, code_id), Cell())
@@ -50,9 +58,11 @@ def default_themes(db: sqlite_utils.Database) -> list[int]:
 
 
 def framework_matrix(db: sqlite_utils.Database, theme_ids: list[int] | None = None,
-                     where: dict[str, str] | None = None, data: StudyData | None = None) -> FrameworkMatrix:
+                     where: dict[str, str] | None = None, data: StudyData | None = None,
+                     coder_id: int | None = None) -> FrameworkMatrix:
     """Build the matrix. A theme's cell holds the codings of the theme and of its sub-codes;
-    ``where`` keeps only cases whose variables (site, role, attributes) have the given values."""
+    ``where`` keeps only cases whose variables (site, role, attributes) have the given values;
+    a cell's summary is ``coder_id``'s (default: the current coder), the others' are beside it."""
     data = data or StudyData(db)
     theme_ids = default_themes(db) if theme_ids is None else list(theme_ids)
     paths = code_paths(db)
@@ -101,29 +111,42 @@ def framework_matrix(db: sqlite_utils.Database, theme_ids: list[int] | None = No
     order = {sid: n for n, sid in enumerate(data.sessions)}
     for cell in cells.values():
         cell.quotes.sort(key=lambda p: (order.get(p.session_id, 0), p.start_ms))
-    for pid, code, summary in db.execute("SELECT participant_id, code_id, summary FROM framework_summaries"):
+    shown = coder_store.current_coder(db).id if coder_id is None else coder_id
+    names = {c.id: c.name for c in coder_store.list_coders(db)}
+    for pid, code, coder, summary in db.execute(
+            "SELECT participant_id, code_id, coder_id, summary FROM framework_summaries ORDER BY coder_id"):
         if pid in row_ids and code in wanted and summary:
-            cells.setdefault((pid, code), Cell()).summary = summary
-    return FrameworkMatrix(rows=rows, columns=columns, cells=cells)
+            cell = cells.setdefault((pid, code), Cell())
+            if coder == shown:
+                cell.summary = summary
+            else:
+                cell.other_summaries[names.get(coder, f"coder {coder}")] = summary
+    return FrameworkMatrix(rows=rows, columns=columns, cells=cells, coder_id=shown)
 
 
-def set_summary(db: sqlite_utils.Database, participant_id: int, code_id: int, summary: str) -> None:
-    """Save the researcher's summary for one cell (an empty text clears it)."""
+def set_summary(db: sqlite_utils.Database, participant_id: int, code_id: int, summary: str,
+                coder_id: int | None = None) -> None:
+    """Save ``coder_id``'s (default: the current coder's) summary for one cell; an empty text
+    clears it. Other coders' summaries of the cell are left alone."""
     if not db.execute("SELECT 1 FROM participants WHERE id = ?", [participant_id]).fetchone():
         raise NotFound(f"No participant with id {participant_id}.")
     if not db.execute("SELECT 1 FROM codes WHERE id = ?", [code_id]).fetchone():
         raise NotFound(f"No code with id {code_id}.")
+    coder_id = coder_store.current_coder(db).id if coder_id is None else coder_store.get_coder(db, coder_id).id
     if not summary.strip():
-        db.execute("DELETE FROM framework_summaries WHERE participant_id = ? AND code_id = ?",
-                   [participant_id, code_id])
+        db.execute("DELETE FROM framework_summaries WHERE participant_id = ? AND code_id = ? AND coder_id = ?",
+                   [participant_id, code_id, coder_id])
         return
-    db.execute("INSERT INTO framework_summaries (participant_id, code_id, summary, updated_at) "
-               "VALUES (?, ?, ?, ?) ON CONFLICT(participant_id, code_id) DO UPDATE SET "
+    db.execute("INSERT INTO framework_summaries (participant_id, code_id, coder_id, summary, updated_at) "
+               "VALUES (?, ?, ?, ?, ?) ON CONFLICT(participant_id, code_id, coder_id) DO UPDATE SET "
                "summary = excluded.summary, updated_at = excluded.updated_at",
-               [participant_id, code_id, summary, now_iso()])
+               [participant_id, code_id, coder_id, summary, now_iso()])
 
 
-def get_summary(db: sqlite_utils.Database, participant_id: int, code_id: int) -> str:
-    row = db.execute("SELECT summary FROM framework_summaries WHERE participant_id = ? AND code_id = ?",
-                     [participant_id, code_id]).fetchone()
+def get_summary(db: sqlite_utils.Database, participant_id: int, code_id: int,
+                coder_id: int | None = None) -> str:
+    """``coder_id``'s (default: the current coder's) summary of one cell, or ""."""
+    coder_id = coder_store.current_coder(db).id if coder_id is None else coder_id
+    row = db.execute("SELECT summary FROM framework_summaries WHERE participant_id = ? AND code_id = ? "
+                     "AND coder_id = ?", [participant_id, code_id, coder_id]).fetchone()
     return row[0] if row else ""

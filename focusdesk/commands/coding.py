@@ -120,6 +120,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["text", "csv"], default="text")
     p.add_argument("--summary", nargs=3, metavar=("PARTICIPANT", "THEME", "TEXT"),
                    help="write the summary of one cell instead of printing")
+    p.add_argument("--coder", metavar="NAME", help="write (or show) this coder's summaries (default: the current one)")
     p.set_defaults(func=framework_cmd)
 
     p = sub.add_parser("sections", help="topic sections derived from the live guide markers")
@@ -364,13 +365,15 @@ def framework_cmd(args, ctx) -> int:
     from focusdesk.store.study import participant_by_code
 
     db = ctx.open().db
+    coder = coder_store.resolve(db, args.coder)
     if args.summary:
         who, theme, text = args.summary
-        set_summary(db, participant_by_code(db, who).id, _code(db, theme).id, text)
-        print(f"Saved the summary for {who} × {theme}.")
+        set_summary(db, participant_by_code(db, who).id, _code(db, theme).id, text, coder)
+        name = args.coder or coder_store.current_coder(db).name
+        print(f"Saved {name}'s summary for {who} × {theme}.")
         return 0
     themes = [_code(db, p.strip()).id for p in args.themes.split(",") if p.strip()] if args.themes else None
-    fm = framework_matrix(db, themes)
+    fm = framework_matrix(db, themes, coder_id=coder)
     if args.format == "csv":
         w = csv.writer(sys.stdout)
         w.writerow(["participant"] + [t.path for t in fm.columns])
@@ -379,6 +382,7 @@ def framework_cmd(args, ctx) -> int:
             for t in fm.columns:
                 cell = fm.cells.get((case.id, t.id))
                 parts = ([cell.summary] if cell and cell.summary else []) + \
+                    [f"Summary by {who}: {text}" for who, text in (cell.other_summaries.items() if cell else [])] + \
                     [q.quote() for q in (cell.quotes if cell else [])]
                 row.append("\n".join(parts))
             w.writerow(row)
@@ -392,6 +396,8 @@ def framework_cmd(args, ctx) -> int:
             print(f"  {t.path}")
             if cell.summary:
                 print(f"    Summary: {cell.summary}")
+            for who, text in cell.other_summaries.items():
+                print(f"    Summary by {who}: {text}")
             for q in cell.quotes:
                 print(f"    {q.quote()}")
     return 0

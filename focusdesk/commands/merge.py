@@ -20,8 +20,10 @@ def register_copy_for(study_actions: argparse._SubParsersAction) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("merge", help="bring in the codings and memos of a coder's copy (made by study copy-for)")
-    p.add_argument("folder", metavar="DIR", type=Path, help="the coder's copy of the study")
+    p = sub.add_parser("merge", help="bring in the codings, memos and summaries of a coder's copy (made by "
+                       "study copy-for), or the codings and notes of its QDPX export")
+    p.add_argument("folder", metavar="DIR|FILE.qdpx", type=Path,
+                   help="the coder's copy of the study, or a QDPX project exported from it")
     p.set_defaults(func=merge)
 
 
@@ -38,8 +40,15 @@ def study_copy_for(args, ctx) -> int:
 
 def merge(args, ctx) -> int:
     ws = ctx.open()
+    if args.folder.is_file() and args.folder.suffix.lower() in (".qdpx", ".qde"):
+        from focusdesk.exchange.refi_merge import merge_qdpx
+
+        for report in merge_qdpx(ws, args.folder):
+            print(report.summary())
+        return 0
     if args.folder.resolve() == ws.root.resolve() or not (args.folder / "focusdesk.sqlite").is_file():
-        print(f"{args.folder} is not a coder's copy of a study (make one with 'focusdesk study copy-for').")
+        print(f"{args.folder} is not a coder's copy of a study (make one with 'focusdesk study copy-for') "
+              "nor a QDPX project exported from one.")
         return 1
     other = open_workspace(args.folder, create=False, passphrase=ctx.passphrase)
     try:

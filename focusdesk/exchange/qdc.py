@@ -18,12 +18,13 @@ from focusdesk.exchange.refi_export import study_namespace
 from focusdesk.exchange.refi_schema import (
     CODEBOOK_NS,
     codebook_schema,
+    refi_guid,
     stable_guid,
     validation_errors,
 )
 from focusdesk.exchange.safe_write import write_bytes
 from focusdesk.exchange.safe_zip import UnsafeFileError, parse_xml
-from focusdesk.store import audit, codes
+from focusdesk.store import audit, codes, guids
 from focusdesk.store.codes import DEFAULT_COLOURS
 from focusdesk.store.tx import transaction
 
@@ -32,13 +33,15 @@ _RGB = re.compile(r"^#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})$")
 
 def codebook_xml(db: sqlite_utils.Database) -> bytes:
     ns = study_namespace(db)
+    guids.ensure(db)
+    own = {i: refi_guid(g) for g, i in guids.by_guid(db, "codes").items()}  # as in a .qdpx export
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS})
     root.set("origin", "focusdesk")
     codes_el = etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes")
     elements: dict[int, etree._Element] = {}
     for c in codes.list_codes(db):
         el = etree.SubElement(elements.get(c.parent_id, codes_el), f"{{{CODEBOOK_NS}}}Code")
-        el.set("guid", stable_guid(ns, "code", c.id))
+        el.set("guid", own.get(c.id) or stable_guid(ns, "code", c.id))
         el.set("name", c.name)
         el.set("isCodable", "true")
         if _RGB.match(c.colour or ""):

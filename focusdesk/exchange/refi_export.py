@@ -7,8 +7,11 @@ timeline, see focusdesk.audio.join) with a
 text to media time at every segment start and end and at every coding boundary, with the
 coding's exact millisecond, so codings survive a round trip to the millisecond. Codings hang on
 ``TranscriptSelection``s; participants are ``Case``s with variables; memos are ``Note``s; there
-is a ``Set`` per site and per session. GUIDs derive from a study-wide namespace kept in the study
-settings, so re-exports keep them stable. Everything passes through pseudonyms and redaction.
+is a ``Set`` per site and per session. Sessions and codes carry their own stable ids (migration
+019, in REFI's GUID form), which a study copy shares, so a coder's export of their copy merges
+back by GUID (``exchange/refi_merge.py``); the project's creating user is the current coder.
+Other GUIDs derive from a study-wide namespace kept in the study settings, so re-exports keep
+them stable. Everything passes through pseudonyms and redaction.
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ from lxml import etree
 from focusdesk.audio.join import join_recordings
 from focusdesk.core.tempfiles import private_folder
 from focusdesk.core.timefmt import format_ms
-from focusdesk.exchange.refi_schema import PROJECT_NS, stable_guid
+from focusdesk.exchange.refi_schema import PROJECT_NS, refi_guid, stable_guid
 from focusdesk.exchange.safe_write import atomic_path
 from focusdesk.exchange.session_data import ExportOptions, SessionData, load_session, ms_to_char
-from focusdesk.store import annotations, codes, sessions, transcripts, withdrawal
+from focusdesk.store import annotations, codes, guids, sessions, transcripts, withdrawal
 from focusdesk.store import coders as coder_store
 from focusdesk.store import study as study_store
 from focusdesk.store.protect.media import open_media
@@ -176,7 +179,13 @@ def build_project(ws: Workspace, session_ids: list[int] | None = None,
     options = options or ExportOptions()
     ns = study_namespace(db)
 
+    guids.ensure(db)
+    own = {kind: {i: refi_guid(v) for v, i in guids.by_guid(db, table).items()}
+           for kind, table in (("session", "sessions"), ("code", "codes"))}
+
     def g(kind: str, key) -> str:
+        if kind in own and key in own[kind]:  # the row's own stable id, shared with a coder's copy
+            return own[kind][key]
         return stable_guid(ns, kind, key)
 
     st = study_store.get_study(db)
@@ -187,11 +196,11 @@ def build_project(ws: Workspace, session_ids: list[int] | None = None,
     root = etree.Element(f"{{{PROJECT_NS}}}Project", nsmap={None: PROJECT_NS})
     root.set("name", st.title if st else "focusdesk study")
     root.set("origin", "focusdesk")
-    root.set("creatingUserGUID", user)
+    user_of = _coder_users(db, g)  # coder id -> user GUID; codings and notes name their coder
+    root.set("creatingUserGUID", user_of[coder_store.current_coder(db).id])  # whose copy this is
     root.set("creationDateTime", _dt(st.created_at) if st and _dt(st.created_at) else now)
     root.set("modifiedDateTime", now)
     users = _sub(root, "Users")
-    user_of = _coder_users(db, g)  # coder id -> user GUID; codings and notes name their coder
     for coder in coder_store.list_coders(db):
         _sub(users, "User", guid=user_of[coder.id], name=coder.name)
 

@@ -24,7 +24,7 @@ from focusdesk.core.inputs import check_input_file
 from focusdesk.core.model import Coding, Memo, Participant, Segment, Session, SessionKind, Site
 from focusdesk.core.tempfiles import private_folder
 from focusdesk.exchange.qdc import merge_codes
-from focusdesk.exchange.refi_schema import PROJECT_NS, project_schema, validation_errors
+from focusdesk.exchange.refi_schema import PROJECT_NS, local_guid, project_schema, validation_errors
 from focusdesk.exchange.safe_zip import UnsafeFileError, open_zip, parse_xml
 from focusdesk.store import annotations, sessions, transcripts
 from focusdesk.store import study as study_store
@@ -186,20 +186,30 @@ def _media_sources(root) -> list:
 def known_sources(db) -> dict[str, str]:
     """GUID -> session name for every session of this study a project may carry: those this
     study exported (their GUIDs are stable) and those an earlier import made."""
+    names = {s.id: s.name for s in sessions.list_sessions(db)}
+    return {guid: names[sid] for guid, sid in source_sessions(db).items()}
+
+
+def source_sessions(db) -> dict[str, int]:
+    """REFI source GUID (upper case, no braces) -> session id, for every GUID a project may carry
+    for a session of this study: its own stable id (exports since migration 019 write it), the
+    namespace-derived one earlier exports wrote, and the source an import made it from."""
     from focusdesk.exchange.refi_export import study_namespace
-    from focusdesk.exchange.refi_schema import stable_guid
+    from focusdesk.exchange.refi_schema import refi_guid, stable_guid
 
     st = study_store.get_study(db)
-    names = {s.id: s.name for s in sessions.list_sessions(db)}
-    if st is None or not names:
+    ids = [s.id for s in sessions.list_sessions(db)]
+    if st is None or not ids:
         return {}
-    out = {}
+    out: dict[str, int] = {}
     if st.settings.get("refi_namespace"):
         ns = study_namespace(db)
-        out = {stable_guid(ns, "session", sid): name for sid, name in names.items()}
+        out = {stable_guid(ns, "session", sid): sid for sid in ids}
     for guid, sid in (st.settings.get(SOURCES_KEY) or {}).items():
-        if sid in names:
-            out[guid] = names[sid]
+        if sid in ids:
+            out[guid] = sid
+    for sid, guid in db.execute("SELECT id, guid FROM sessions WHERE guid != ''"):
+        out[refi_guid(guid)] = sid
     return out
 
 
@@ -312,6 +322,8 @@ def _import_all(ws: Workspace, pkg: _Package, root, report: ImportReport) -> Non
             notes=f"Imported from REFI-QDA ({kind} {name})"
             + (f"; times are synthetic ({CHAR_MS} ms per character)" if kind == "TextSource" else "")))
         report.sessions.append(session.name)
+        if local_guid(sguid):  # its stable id: a later merge of a coder's project finds it
+            db.execute("UPDATE sessions SET guid = ? WHERE id = ?", [local_guid(sguid), session.id])
         if sguid:
             seen = study_store.get_study(db).settings.get(SOURCES_KEY) or {}
             study_store.update_settings(db, **{SOURCES_KEY: {**seen, sguid: session.id}})

@@ -57,3 +57,20 @@ def unresolved_refs(root: etree._Element) -> list[str]:
 def stable_guid(namespace: uuid.UUID, kind: str, key) -> str:
     """The same entity gets the same GUID in every export of the same study."""
     return str(uuid.uuid5(namespace, f"{kind}:{key}")).upper()
+
+
+def refi_guid(local: str) -> str:
+    """A migration-019 GUID (32 lowercase hex) in REFI-QDA's form (8-4-4-4-12, upper case); a
+    value that is not one (edited by hand) still maps to one stable GUID."""
+    try:
+        return str(uuid.UUID(hex=local)).upper()
+    except ValueError:
+        return str(uuid.uuid5(uuid.NAMESPACE_OID, local)).upper()
+
+
+def local_guid(refi: str) -> str:
+    """A REFI-QDA GUID (braces or not, any case) in this study's form; "" when it is not one."""
+    try:
+        return uuid.UUID((refi or "").strip().strip("{}")).hex
+    except ValueError:
+        return ""

@@ -184,15 +184,15 @@ def merge_codes(db: sqlite_utils.Database, source_id: int, target_id: int) -> Co
         db.execute("UPDATE codings SET code_id = ? WHERE code_id = ?", [target_id, source_id])
         db.execute("UPDATE memos SET code_id = ? WHERE code_id = ?", [target_id, source_id])
         db.execute("UPDATE consensus_decisions SET code_id = ? WHERE code_id = ?", [target_id, source_id])
-        for pid, summary in db.execute("SELECT participant_id, summary FROM framework_summaries "
-                                       "WHERE code_id = ?", [source_id]).fetchall():
+        for pid, coder, summary in db.execute("SELECT participant_id, coder_id, summary FROM framework_summaries "
+                                              "WHERE code_id = ?", [source_id]).fetchall():
             existing = db.execute("SELECT summary FROM framework_summaries WHERE participant_id = ? "
-                                  "AND code_id = ?", [pid, target_id]).fetchone()
+                                  "AND code_id = ? AND coder_id = ?", [pid, target_id, coder]).fetchone()
             text = "\n\n".join(t for t in ((existing[0] if existing else ""), summary) if t)
-            db.execute("INSERT INTO framework_summaries (participant_id, code_id, summary, updated_at) "
-                       "VALUES (?, ?, ?, ?) ON CONFLICT(participant_id, code_id) DO UPDATE SET "
+            db.execute("INSERT INTO framework_summaries (participant_id, code_id, coder_id, summary, updated_at) "
+                       "VALUES (?, ?, ?, ?, ?) ON CONFLICT(participant_id, code_id, coder_id) DO UPDATE SET "
                        "summary = excluded.summary, updated_at = excluded.updated_at",
-                       [pid, target_id, text, now_iso()])
+                       [pid, target_id, coder, text, now_iso()])
         for child in [r[0] for r in db.execute("SELECT id FROM codes WHERE parent_id = ?", [source_id])]:
             name = _row(db, child)["name"]
             clash = db.execute("SELECT id FROM codes WHERE parent_id = ? AND name = ? COLLATE NOCASE",

@@ -84,7 +84,8 @@ class FrameworkView(QWidget):
         return self._db_source()
 
     def reload(self) -> None:
-        self.save_summary()
+        self.save_summary()  # as the coder it was typed by (the matrix's), before the matrix changes
+        self._cell = None  # the new matrix may be another coder's: nothing of the old cell to save
         if self.themes.currentData() == "roots":
             themes = root_code_ids(self.db)
         else:
@@ -137,7 +138,8 @@ class FrameworkView(QWidget):
         cell = self.fm.cells.get(self._cell)
         self.title.setText(f"<b>{case.code}</b> × <b>{theme.path}</b>")
         quotes = cell.quotes if cell else []
-        self.quotes.setPlainText("\n\n".join(q.quote() for q in quotes) or "No coded passages.")
+        others = [f"Summary by {who}: {text}" for who, text in (cell.other_summaries.items() if cell else [])]
+        self.quotes.setPlainText("\n\n".join(others + [q.quote() for q in quotes]) or "No coded passages.")
         self.summary.setEnabled(True)
         self.summary.setPlainText(cell.summary if cell else "")
         self._loading = False
@@ -161,7 +163,7 @@ class FrameworkView(QWidget):
         cell = self.fm.cell(*self._cell)
         if text == cell.summary:
             return
-        set_summary(self.db, self._cell[0], self._cell[1], text)
+        set_summary(self.db, self._cell[0], self._cell[1], text, self.fm.coder_id or None)
         cell.summary = text
         r, c = self.table.currentRow(), self.table.currentColumn()
         item = self.table.item(r, c)
