@@ -201,12 +201,45 @@ def test_process_on_a_dask_cluster_equals_local_and_survives_a_lost_worker(clust
         ("transcribe", "done", 1), ("diarize", "done", 1)] * 2  # no task done twice here
 
 
-def test_cluster_errors_say_what_to_do(tmp_path, capsys):
-    with pytest.raises(UserError, match="Could not reach the Dask scheduler at tcp://127.0.0.1:9 .*"
-                       "dask scheduler"):
-        remote.connect("127.0.0.1:9", timeout_s=1)
+def _certificates(folder) -> tuple:
+    """A CA and one certificate for 127.0.0.1 signed by it (scheduler, workers and client)."""
+    import datetime
+    import ipaddress
 
-    # A protected study's recordings never cross the network in the clear.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(text):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("lab CA")).issuer_name(name("lab CA"))
+          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now)
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(name("lab CA"))
+            .public_key(key.public_key()).serial_number(2).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                        x509.DNSName("localhost")]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    paths = (folder / "ca.pem", folder / "cert.pem", folder / "key.pem")
+    paths[0].write_bytes(ca.public_bytes(pem))
+    paths[1].write_bytes(cert.public_bytes(pem))
+    paths[2].write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return paths
+
+
+@pytest.mark.slow
+def test_a_protected_study_is_processed_over_tls_only(tmp_path, capsys):
+    """Refused over tcp://, processed over tls:// (Dask's own TLS settings): the sealed recording
+    is read as plaintext here, sent encrypted, and its transcript stored in the sealed study."""
     root = tmp_path / "sealed"
     create_protected(root, "a long enough passphrase")
     keyring.forget_all()
@@ -218,6 +251,26 @@ def test_cluster_errors_say_what_to_do(tmp_path, capsys):
     code, _, err = cli(capsys, root, *base, "process", "--all", "--scheduler", "tcp://127.0.0.1:9")
     assert code == 2 and "protected" in err and "tls://" in err, err
     keyring.forget_all()
+
+    ca, cert, key = _certificates(tmp_path)
+    tls_env = {"DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(ca),
+               "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": str(cert),
+               "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": str(key)}
+    with loopback_cluster.start(1, env={"PYTHONPATH": str(ROOT)}, tls=(ca, cert, key)) as c:
+        assert c.address.startswith("tls://127.0.0.1:")
+        done = subprocess.run(
+            [sys.executable, "-m", "focusdesk", "-w", str(root), *base, "process", "--all",
+             "--scheduler", c.address], capture_output=True, text=True, timeout=300, cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **tls_env})
+    assert done.returncode == 0 and "Done 2, failed 0" in done.stdout, done.stdout + done.stderr
     with open_workspace(root, passphrase="a long enough passphrase") as ws:
-        assert [t.state for t in queue.list_tasks(ws.db)] == ["queued", "queued"]  # kept for later
+        assert [t.state for t in queue.list_tasks(ws.db)] == ["done", "done"]
+        said = " ".join(r[0] for r in ws.db.execute("SELECT text FROM segments").fetchall())
     keyring.forget_all()
+    assert "country" in said.lower()
+
+
+def test_cluster_errors_say_what_to_do(tmp_path, capsys):
+    with pytest.raises(UserError, match="Could not reach the Dask scheduler at tcp://127.0.0.1:9 .*"
+                       "dask scheduler"):
+        remote.connect("127.0.0.1:9", timeout_s=1)

@@ -55,14 +55,21 @@ def _spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
 
 
 def start(workers: int = 2, threads: int = 1, env: dict | None = None,
-          timeout_s: float = 60.0) -> LoopbackCluster:
+          timeout_s: float = 60.0, tls: tuple[Path, Path, Path] | None = None) -> LoopbackCluster:
     """A scheduler on a free port of 127.0.0.1 and ``workers`` single-process workers (no nanny:
-    a killed worker stays dead, as a lost machine would) with ``threads`` threads each."""
+    a killed worker stays dead, as a lost machine would) with ``threads`` threads each; with
+    ``tls`` (CA file, certificate, key, PEM) every connection is TLS (address ``tls://``)."""
     env = {**os.environ, **(env or {})}
+    secure = []
+    if tls is not None:
+        ca, cert, key = tls
+        secure = ["--protocol", "tls", "--tls-ca-file", str(ca), "--tls-cert", str(cert),
+                  "--tls-key", str(key)]
     folder = Path(tempfile.mkdtemp(prefix="focusdesk-dask-"))
     info = folder / "scheduler.json"
     scheduler = _spawn(["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
-                        "--no-dashboard", "--scheduler-file", str(info)], env, folder / "scheduler.log")
+                        "--no-dashboard", "--scheduler-file", str(info), *secure], env,
+                       folder / "scheduler.log")
     deadline = time.monotonic() + timeout_s
     while not info.exists() or not info.read_text().strip():
         if scheduler.poll() is not None or time.monotonic() > deadline:
@@ -75,6 +82,6 @@ def start(workers: int = 2, threads: int = 1, env: dict | None = None,
     for i in range(workers):
         cluster.workers.append(_spawn(
             ["distributed.cli.dask_worker", address, "--host", "127.0.0.1", "--nthreads", str(threads),
-             "--no-nanny", "--no-dashboard", "--memory-limit", "0", "--name", f"worker-{i}"],
+             "--no-nanny", "--no-dashboard", "--memory-limit", "0", "--name", f"worker-{i}", *secure],
             env, folder / f"worker-{i}.log"))
     return cluster
