@@ -83,8 +83,9 @@ def test_copy_code_merge_twice_and_agreement(study, tmp_path):
     assert "Hope" in out
 
 
-def test_an_edited_transcript_is_refused_and_nothing_changes(study, tmp_path):
-    root, run = study
+def _copy_with_an_edited_turn(study, tmp_path):
+    """B's copy with a coding, and its second turn's text edited."""
+    _root, run = study
     copy = tmp_path / "copy-B"
     assert run("study", "copy-for", "B", copy)[0] == 0
     assert run("code", "add", "--session", "S", "--code", "Hope", "--from", "2", "--to", "4", where=copy)[0] == 0
@@ -92,6 +93,12 @@ def test_an_edited_transcript_is_refused_and_nothing_changes(study, tmp_path):
         sid = ws.db.execute("SELECT id FROM sessions WHERE name = 'S'").fetchone()[0]
         second = transcripts.list_segments(ws.db, sid, with_words=False)[1]
         transcript_ops.edit_segment_text(ws.db, second.id, "ask what you can do for your country")
+    return copy
+
+
+def test_an_edited_transcript_is_refused_and_nothing_changes(study, tmp_path):
+    root, run = study
+    copy = _copy_with_an_edited_turn(study, tmp_path)
     before = _counts(root)
     code, out = run("merge", copy)
     assert code != 0
@@ -239,16 +246,12 @@ def test_a_coders_qdpx_export_merges_like_the_copy(study, tmp_path):
 
 def test_a_qdpx_with_a_changed_transcript_or_a_new_session_is_refused(study, tmp_path):
     root, run = study
-    copy = tmp_path / "copy-B"
-    assert run("study", "copy-for", "B", copy)[0] == 0
-    assert run("code", "add", "--session", "S", "--code", "Hope", "--from", "2", "--to", "4", where=copy)[0] == 0
-    with open_workspace(copy, create=False) as ws:
-        sid = ws.db.execute("SELECT id FROM sessions WHERE name = 'S'").fetchone()[0]
-        second = transcripts.list_segments(ws.db, sid, with_words=False)[1]
-        transcript_ops.edit_segment_text(ws.db, second.id, "ask what you can do for your country")
+    copy = _copy_with_an_edited_turn(study, tmp_path)
     edited = tmp_path / "edited.qdpx"
     _export(run, copy, edited)
     with open_workspace(copy, create=False) as ws:  # a turn removed: the lines no longer pair up
+        sid = ws.db.execute("SELECT id FROM sessions WHERE name = 'S'").fetchone()[0]
+        second = transcripts.list_segments(ws.db, sid, with_words=False)[1]
         transcript_ops.delete_segments(ws.db, [second.id])
     shorter = tmp_path / "shorter.qdpx"
     _export(run, copy, shorter)

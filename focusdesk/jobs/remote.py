@@ -38,7 +38,7 @@ from typing import Any
 
 from focusdesk.core.errors import UserError
 from focusdesk.jobs.runner import JobCancelled, JobCrashed, JobError, Message, run_job
-from focusdesk.jobs.session_job import JobResult, JobRun, Progress, SessionJob
+from focusdesk.jobs.session_job import JobResult, JobRun, Progress, SessionJob, Waitable
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def ship(params: dict) -> tuple[dict, list[bytes], list[str]]:
     return _map_paths(params, take), files, names
 
 
-class RemoteJob:
+class RemoteJob(Waitable):
     """One SessionJob run on the cluster; the same surface as BackgroundJob (see the module)."""
 
     def __init__(self, client, job: SessionJob, on_progress: Callable[[Progress], None] | None = None):
@@ -259,14 +259,6 @@ class RemoteJob:
                 self._future.cancel()
         except Exception:  # noqa: BLE001 - the cluster is gone: nothing runs there any more
             log.debug("could not cancel on the cluster", exc_info=True)
-
-    def wait(self, poll_s: float = 0.2, timeout: float | None = None) -> JobResult | None:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.pump() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                return None
-            time.sleep(poll_s)
-        return self.run.result
 
     def cancel(self) -> JobResult | None:
         """Stop the task on the cluster. Returns None (like a BackgroundJob whose job was

@@ -127,7 +127,26 @@ class JobRun:
         return self.result
 
 
-class BackgroundJob:
+class Waitable:
+    """``wait`` for a job handle that has ``pump`` and ``run`` (BackgroundJob, jobs/remote.RemoteJob)."""
+
+    run: JobRun
+
+    def pump(self) -> JobResult | None: ...
+
+    def wait(self, poll_s: float = 0.1, timeout: float | None = None) -> JobResult | None:
+        """Pump until the job ends (or ``timeout`` seconds pass)."""
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.pump() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                return None
+            time.sleep(poll_s)
+        return self.run.result
+
+
+class BackgroundJob(Waitable):
     """A SessionJob run on a thread, its messages stored when the owner calls :meth:`pump`.
 
     For a caller that has its own loop and owns the database (the CLI's recording loop, the
@@ -175,17 +194,6 @@ class BackgroundJob:
                 raise
         if self._error and self._messages.empty() and self.run.result is None:
             self.run.end(self._error[0])
-        return self.run.result
-
-    def wait(self, poll_s: float = 0.1, timeout: float | None = None) -> JobResult | None:
-        """Pump until the job ends (or ``timeout`` seconds pass)."""
-        import time
-
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.pump() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                return None
-            time.sleep(poll_s)
         return self.run.result
 
     def cancel(self) -> JobResult | None:
