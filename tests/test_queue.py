@@ -52,26 +52,29 @@ def test_plan_all_picks_the_missing_steps_in_order(tmp_path, capsys):
         db.execute("UPDATE segments SET speaker_id = ? WHERE session_id = ?", [sp, ids["Done"]])
 
         planned = queue.plan_all(db)
+        # A session not yet transcribed gets a fill too: it looks for gaps once transcribed.
         assert [(t.session_name, t.step) for t in planned] == [
-            ("New", Step.TRANSCRIBE), ("New", Step.DIARIZE), ("Transcribed", Step.DIARIZE)]
-        assert all(t.audio_ms == 11000 and t.state == "queued" for t in planned)
+            ("New", Step.TRANSCRIBE), ("New", Step.FILL), ("New", Step.DIARIZE),
+            ("Transcribed", Step.DIARIZE)]
+        assert [t.audio_ms for t in planned] == [11000, 0, 11000, 11000]  # the gaps are not known yet
+        assert all(t.state == "queued" for t in planned)
         assert queue.plan_all(db) == planned  # planning again adds nothing
-        new_t, new_d, tr_d = (t.id for t in planned)
+        new_t, new_f, new_d, tr_d = (t.id for t in planned)
 
         # A session's steps run in order: its diarization waits for its transcription.
         queue.move(db, tr_d, 1)
         queue.move(db, new_d, 1)
-        assert [t.id for t in queue.list_tasks(db)] == [new_d, tr_d, new_t]
+        assert [t.id for t in queue.list_tasks(db)] == [new_d, tr_d, new_t, new_f]
         assert queue.next_task(db).id == tr_d
         assert queue.next_task(db, {ids["New"]}).id == new_t
 
-        assert queue.pause(db) == 3
+        assert queue.pause(db) == 4
         assert queue.next_task(db) is None
         assert queue.resume(db, tr_d) == 1
         assert queue.next_task(db).id == tr_d
         queue.cancel(db, tr_d)
         assert queue.get_task(db, tr_d).state == "cancelled"
-        assert queue.resume(db) == 2
+        assert queue.resume(db) == 3
         with pytest.raises(ValueError, match="already cancelled"):
             queue.cancel(db, tr_d)
         with pytest.raises(LookupError):
@@ -95,7 +98,7 @@ def test_plan_all_picks_the_missing_steps_in_order(tmp_path, capsys):
     assert code == 0
     assert [line.split()[2:5] for line in out.splitlines()[2:]] == [
         ["New", "diarize", "queued"], ["Transcribed", "diarize", "cancelled"],
-        ["New", "transcribe", "running"]]
+        ["New", "transcribe", "running"], ["New", "fill", "queued"]]
 
 
 def _segments(ws_path) -> dict[str, list[tuple[int, str]]]:

@@ -1,8 +1,9 @@
 """Session ▸ Process all sessions…: the study's processing queue in the window.
 
 The queue is the one in the study (``store/queue.py``): the window plans the missing steps,
-then runs one task at a time through the jobs panel (``jobs(window).start``), each task's job
-built by the same ``commands.process.make_job`` the CLI uses. A task the window was running when
+then runs its tasks through the jobs panel (``jobs(window).start``), each task's job built by the
+same ``commands.process.make_job`` the CLI uses. "Jobs at once" (one by default: each job uses
+several cores of a laptop) is kept in the app's settings and read whenever a task can start. A task the window was running when
 it was closed goes back to the queue; one left running by a killed window is queued again the
 next time the queue starts (its job resumes from what it stored). The Queue dock lists the tasks
 with pause, resume, cancel and move up.
@@ -16,7 +17,9 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
+    QLabel,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -28,7 +31,23 @@ from focusdesk.core.changes import Change, Entity
 from focusdesk.core.timefmt import format_ms
 from focusdesk.jobs.session_job import JobKind, JobOutcome
 from focusdesk.store import queue
+from focusdesk.ui import settings
 from focusdesk.ui.jobs_panel import jobs
+
+JOBS_KEY = "queue/jobs_at_once"
+
+
+def max_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def jobs_at_once() -> int:
+    """The saved "jobs at once" (1 when unset), within 1 and the number of CPU cores."""
+    try:
+        n = int(settings.value(JOBS_KEY, 1))
+    except (TypeError, ValueError):
+        n = 1
+    return max(1, min(max_jobs(), n))
 
 
 class QueuePanel(QWidget):
@@ -53,6 +72,16 @@ class QueuePanel(QWidget):
             buttons.addWidget(b)
             self.buttons[name] = b
         buttons.addStretch(1)
+        self.jobs = QSpinBox()
+        self.jobs.setRange(1, max_jobs())
+        self.jobs.setValue(jobs_at_once())
+        self.jobs.setToolTip("Tasks run at the same time, each on another session. Each uses "
+                             "several CPU cores: on a laptop, keep 1.")
+        self.jobs.valueChanged.connect(self._jobs_changed)
+        label = QLabel("&Jobs at once:")
+        label.setBuddy(self.jobs)
+        buttons.addWidget(label)
+        buttons.addWidget(self.jobs)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
@@ -67,6 +96,11 @@ class QueuePanel(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, t.id)
                 self.table.setItem(row, col, item)
+
+    def _jobs_changed(self, n: int) -> None:
+        settings.set_value(JOBS_KEY, int(n))
+        if self.controller.running:  # the queue runs: more slots start now
+            self.controller.next()
 
     def selected_id(self) -> int | None:
         row = self.table.currentRow()
@@ -98,12 +132,13 @@ class QueuePanel(QWidget):
 
 
 class QueueController(QObject):
-    """Runs the study's queue one task at a time through the window's jobs panel."""
+    """Runs the study's queue through the window's jobs panel, "jobs at once" tasks at a time."""
 
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.current: tuple[int, object] | None = None  # (task id, JobHandle)
+        self.running: dict[int, object] = {}  # task id → its JobHandle
+        self.make_job = make_job  # the CLI's; a test may run other jobs through the same queue
         self.panel = QueuePanel(self)
         self.dock = QDockWidget("Queue", window)
         self.dock.setObjectName("queue-dock")
@@ -115,12 +150,17 @@ class QueueController(QObject):
     def db(self):
         return self.window.workspace.db
 
+    @property
+    def workers(self) -> int:
+        return self.panel.jobs.value()
+
     def process_all(self) -> None:
         planned = queue.plan_all(self.db)
         self.dock.show()
         self.panel.reload()
         if not planned:
-            self.window.status("Every session has its transcript and speakers.")
+            self.window.status("Every session has its transcript and speakers, and no "
+                               "untranscribed speech left to try.")
             return
         self.start()
 
@@ -129,30 +169,36 @@ class QueueController(QObject):
         self.next()
 
     def next(self) -> None:
-        while self.current is None:
+        """Start queued tasks while fewer than "jobs at once" of the queue's run."""
+        window_jobs = jobs(self.window)
+        while len(self.running) < self.workers:
             task = queue.next_task(self.db)
             if task is None:
                 break
-            window_jobs = jobs(self.window)
-            reason = window_jobs.refuse(JobKind(task.step.value))
-            if reason:  # a transcription started by hand runs: the queue waits for it
-                self.window.status(f"The queue waits: {reason}")
+            own = set(self.running.values())
+            by_hand = [h for h in window_jobs.running(JobKind(task.step.value)) if h not in own]
+            if by_hand:  # a transcription started by hand runs: the queue waits for it
+                self.window.status(f"The queue waits: {window_jobs.refuse(JobKind(task.step.value))}")
                 break
             if not queue.claim(self.db, task.id, os.getpid()):
                 break
             try:
-                job = make_job(self.window.workspace, queue.get_task(self.db, task.id))
-                handle = window_jobs.start(job)
+                job = self.make_job(self.window.workspace, queue.get_task(self.db, task.id))
+                handle = window_jobs.start(job, parallel=True)
+            except queue.NothingToDo as exc:  # a fill with no gaps: done, nothing to run
+                queue.finish(self.db, task.id, "done", str(exc))
+                continue
             except (LookupError, ValueError, OSError) as exc:
                 queue.finish(self.db, task.id, "failed", str(exc))
                 continue
-            self.current = (task.id, handle)
+            self.running[task.id] = handle
             handle.ended.connect(lambda result, tid=task.id: self._ended(tid, result))
         self.panel.reload()
 
     def cancelled(self, task_id: int) -> None:
-        if self.current is not None and self.current[0] == task_id:
-            self.current[1].cancel()
+        handle = self.running.get(task_id)
+        if handle is not None:
+            handle.cancel()
 
     def _ended(self, task_id: int, result) -> None:
         task = queue.get_task(self.db, task_id)
@@ -165,12 +211,12 @@ class QueueController(QObject):
         else:  # stopped (window closing) or the child died: runs again, resuming
             state = "queued"
         queue.finish(self.db, task_id, state, result.message.splitlines()[0] if result.message else "")
-        self.current = None
+        self.running.pop(task_id, None)
         for entity in (Entity.SEGMENTS, Entity.SPEAKERS):
             self.window.changes.notify(Change(entity, task.session_id))
-        if state in ("done", "failed"):
+        if state in ("done", "failed", "cancelled"):
             self.next()
-        else:
+        else:  # stopped (the window closing, the job's own Cancel): start nothing more
             self.panel.reload()
 
 
