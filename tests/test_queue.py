@@ -145,14 +145,15 @@ def test_process_all_killed_mid_queue_then_run_again(tmp_path, capsys):
         states = [(t.session_name, t.step.value, t.state) for t in queue.list_tasks(ws.db)]
     finally:
         ws.close()
-    assert states == [("Call 1", "transcribe", "done"), ("Call 1", "diarize", "running"),
-                      ("Call 2", "transcribe", "queued"), ("Call 2", "diarize", "queued")]
+    assert states == [("Call 1", "transcribe", "done"), ("Call 1", "fill", "done"),
+                      ("Call 1", "diarize", "running"), ("Call 2", "transcribe", "queued"),
+                      ("Call 2", "fill", "queued"), ("Call 2", "diarize", "queued")]
 
     code, out, err = cli(capsys, ws_path, "process", "--all")
     assert code == 0, out + err
-    assert "3 task(s) to run" in out  # the dead run's diarization, then Call 2's steps
+    assert "4 task(s) to run" in out  # the dead run's diarization, then Call 2's steps
     assert "Resumed 1 task(s)" in out
-    assert "transcribe Call 1" not in out  # not done twice
+    assert "transcribe Call 1" not in out and "fill Call 1" not in out  # not done twice
 
     after = _segments(ws_path)
     assert [t for _, t in after["Call 1"]] == [t for _, t in before["Call 1"]]
@@ -164,7 +165,7 @@ def test_process_all_killed_mid_queue_then_run_again(tmp_path, capsys):
     try:
         tasks = queue.list_tasks(ws.db)
         assert {t.state for t in tasks} == {"done"}
-        assert [t.attempts for t in tasks] == [1, 2, 1, 1]
+        assert [t.attempts for t in tasks] == [1, 1, 2, 1, 1, 1]
         for sid, name in sessions.session_names(ws.db):
             speakers = ws.db.execute("SELECT COUNT(*) FROM segments WHERE session_id = ? AND "
                                      "speaker_id IS NULL", [sid]).fetchone()[0]

@@ -1,0 +1,161 @@
+"""The processing queue while it runs: the fill step on a real clip with a gap, a running task
+cancelled from another process and from this one, and ``process --jobs 2`` running two tasks at
+once (jobs in real child processes: tests/queue_fakes.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import AUDIO, ROOT
+from queue_fakes import FakeJob, Seen
+
+from focusdesk.cli import main
+from focusdesk.commands import process
+from focusdesk.core.model import Segment, Session, SessionKind, Word
+from focusdesk.jobs.queue_runner import QueueRunner
+from focusdesk.store import open_workspace, queue, sessions, speech_regions, transcription_runs, transcripts
+from focusdesk.store.queue import Step
+from focusdesk.transcribe.fill_service import SOURCE
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+def test_a_gap_gets_a_fill_task_that_runs_and_closes_it(workspace):
+    """JFK's 11 s with words for its first 3 s only and speech detected throughout (as a pass that
+    lost the rest would leave it): the queue fills the gap with tiny.en, once."""
+    from focusdesk.audio.media import import_audio_file
+
+    ws = workspace
+    db = ws.db
+    sid = sessions.add_session(db, Session("Gap", SessionKind.INTERVIEW)).id
+    import_audio_file(ws, sid, AUDIO / "jfk.flac")
+    rec_id = transcripts.list_recordings(db, sid)[0].id
+    transcripts.add_segment(db, Segment(session_id=sid, start_ms=300, end_ms=2_900,
+                                        text=" And so my fellow Americans", recording_id=rec_id,
+                                        words=[Word(300, 2_900, " And so my fellow Americans", 0.9)]))
+    speech_regions.add_regions(db, sid, rec_id, None, [(300, 10_500)])
+    speaker = db["speakers"].insert({"session_id": sid, "label": "S1"}).last_pk
+    db.execute("UPDATE segments SET speaker_id = ?", [speaker])  # diarized: only the fill is missing
+    gap = speech_regions.session_coverage(db, sid).stretches
+    assert gap and gap[0].start_ms == 3_100 and gap[0].duration_ms > 7_000
+
+    planned = queue.plan_all(db)
+    assert [(t.step, t.audio_ms) for t in planned] == [(Step.FILL, gap[0].duration_ms)]
+    report = QueueRunner(ws, process.make_job).run()
+    assert report.done == [planned[0].id] and not report.failed
+    task = queue.get_task(db, planned[0].id)
+    assert task.state == "done" and task.message.startswith("Done: 1 of 1 stretch(es) filled")
+    assert task.settings["stretches"] == [[gap[0].start_ms, gap[0].end_ms]]
+
+    filled = [s for s in transcripts.list_segments(db, sid) if s.source == SOURCE]
+    assert "country" in " ".join(s.text for s in filled).lower()
+    left = speech_regions.session_coverage(db, sid).stretches
+    assert sum(st.duration_ms for st in left) < 0.3 * gap[0].duration_ms
+    # what the fill left (if anything) was tried: planning again adds nothing...
+    assert queue.fill_stretches(db, sid) == []
+    assert queue.plan_all(db) == []
+    # ...until the session is transcribed again (the fill was made to look older: same second)
+    db.execute("UPDATE queue_tasks SET started_at = '2000-01-01T00:00:00+00:00'")
+    transcription_runs.start_run(db, session_id=sid, recording_id=rec_id, channel=None, engine="e",
+                                 model="m", language=None, settings="{}", start_ms=0)
+    assert queue.fill_stretches(db, sid) == left
+    db.execute("DELETE FROM speech_regions")  # a fill with no gaps is done without a job
+    again = queue.add_task(db, sid, Step.FILL)
+    with pytest.raises(queue.NothingToDo):
+        process.make_job(ws, again)
+    report = QueueRunner(ws, process.make_job).run()
+    assert report.done == [again.id] and queue.get_task(db, again.id).state == "done"
+    assert queue.get_task(db, again.id).message == "No untranscribed speech to fill."
+
+
+def test_cancelling_a_running_task_stops_its_job_and_keeps_what_it_stored(tmp_path):
+    """Task A is cancelled by ``focusdesk queue cancel`` in another process, task B by
+    ``queue.cancel`` in this one, each once its job stored 3 segments; both jobs would run 30 s."""
+    ws_path = tmp_path / "study"
+    ws = open_workspace(ws_path)
+    db = ws.db
+    a = sessions.add_session(db, Session("A", SessionKind.INTERVIEW)).id
+    b = sessions.add_session(db, Session("B", SessionKind.INTERVIEW)).id
+    ta, tb = queue.add_task(db, a, Step.TRANSCRIBE), queue.add_task(db, b, Step.DIARIZE)
+    seen, made = Seen(), {}
+
+    def make(ws, task):
+        made[task.id] = FakeJob(ws, task, seen, n=600, sleep=0.05)
+        return made[task.id]
+
+    cancelled: list[int] = []
+
+    def on_event(ev) -> None:
+        job = made.get(ev.task.id)
+        if ev.kind != "progress" or job.stored < 3 or ev.task.id in cancelled:
+            return
+        cancelled.append(ev.task.id)
+        if ev.task.id == ta.id:
+            subprocess.run([sys.executable, "-m", "focusdesk", "-w", str(ws_path), "queue", "cancel",
+                            str(ta.id)], check=True, capture_output=True, cwd=ROOT,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+        else:
+            queue.cancel(db, tb.id)
+
+    try:
+        report = QueueRunner(ws, make, on_event=on_event, poll_s=0.05).run()
+        assert cancelled == [ta.id, tb.id]
+        assert report.cancelled == [ta.id, tb.id] and not report.done and not report.requeued
+        for task, session in ((ta, a), (tb, b)):
+            job = made[task.id]
+            assert 3 <= job.stored < 600  # stopped long before its end
+            assert not _alive(job.pid)
+            t = queue.get_task(db, task.id)
+            assert t.state == "cancelled" and t.pid is None and t.attempts == 1
+            assert t.message == f"cancelled: {job.stored} stored"
+            # what it stored stays
+            assert len(transcripts.list_segments(db, session)) == job.stored
+        assert queue.next_task(db) is None  # a cancelled task is not run again
+        assert QueueRunner(ws, make).run().done == []
+    finally:
+        ws.close()
+
+
+def test_process_jobs_2_runs_two_tasks_at_once(tmp_path, capsys, monkeypatch):
+    ws_path = tmp_path / "study"
+    assert main(["-w", str(ws_path), "study", "init", "--title", "Two at once"]) == 0
+    for name in ("Call 1", "Call 2"):
+        assert main(["-w", str(ws_path), "session", "add", name, "--kind", "interview"]) == 0
+        assert main(["-w", str(ws_path), "import-audio", str(AUDIO / "jfk.flac"), "--session",
+                     name]) == 0
+    capsys.readouterr()
+    seen = Seen()
+    monkeypatch.setattr(process, "make_job", lambda ws, task: FakeJob(ws, task, seen, n=6, sleep=0.15))
+
+    assert main(["-w", str(ws_path), "process", "--all", "--jobs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "6 task(s) to run, 2 at a time." in out
+    assert "Done 6, failed 0, cancelled 0" in out
+
+    ws = open_workspace(ws_path)
+    try:
+        tasks = queue.list_tasks(ws.db)
+        ids = {(t.session_name, t.step): t.id for t in tasks}
+        assert {t.state for t in tasks} == {"done"} and len(tasks) == 6
+        assert seen.most_running == 2  # at one moment two tasks were running...
+        spans = {tid: seen.span(tid) for tid in ids.values()}
+        first = [ids[("Call 1", Step.TRANSCRIBE)], ids[("Call 2", Step.TRANSCRIBE)]]
+        (a0, a1), (b0, b1) = (spans[t] for t in first)
+        assert max(a0, b0) < min(a1, b1)  # ...and their child processes sent messages together
+        for name in ("Call 1", "Call 2"):  # a session's own steps never overlap, and keep order
+            steps = [spans[ids[(name, s)]] for s in (Step.TRANSCRIBE, Step.FILL, Step.DIARIZE)]
+            assert steps[0][1] < steps[1][0] and steps[1][1] < steps[2][0]
+        started = [ln for ln in out.splitlines() if ": started" in ln]
+        assert len(started) == 6
+    finally:
+        ws.close()
