@@ -3,10 +3,11 @@
 The queue is the one in the study (``store/queue.py``): the window plans the missing steps,
 then runs its tasks through the jobs panel (``jobs(window).start``), each task's job built by the
 same ``commands.process.make_job`` the CLI uses. "Jobs at once" (one by default: each job uses
-several cores of a laptop) is kept in the app's settings and read whenever a task can start. A task the window was running when
-it was closed goes back to the queue; one left running by a killed window is queued again the
-next time the queue starts (its job resumes from what it stored). The Queue dock lists the tasks
-with pause, resume, cancel and move up.
+several cores of a laptop) is kept in the app's settings and read whenever a task can start; the
+queue's jobs run beside each other, but one started by hand makes the queue wait. A task the
+window was running when it was closed goes back to the queue; one left running by a killed window
+is queued again the next time the queue starts (its job resumes from what it stored). The Queue
+dock lists the tasks with pause, resume, cancel and move up, and the "Jobs at once" box.
 """
 
 from __future__ import annotations
