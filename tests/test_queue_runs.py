@@ -216,3 +216,67 @@ def test_a_killed_worker_is_run_again_by_the_same_queue_run_resuming(workspace, 
     text = " ".join(s[2] for s in segs)
     assert at_kill[0] < len(segs)
     assert wer(" ".join([JFK, LIBRI, JFK, LIBRI, JFK]), text) <= 0.15  # nothing lost
+
+
+def test_the_queue_resumes_after_the_window_is_killed(tmp_path):
+    """The real window runs the queue (fake jobs in real child processes, tests/queue_window_child.py)
+    and is killed with SIGKILL, its job child with it, while task 2 runs; the next run queues task
+    2 again (attempt 2), runs what was left and does not run task 1 again; what task 2 stored
+    before the kill stays."""
+    import sqlite3
+    import time
+
+    from focusdesk.audio.media import import_audio_file
+
+    ws_path = tmp_path / "study"
+    ws = open_workspace(ws_path)
+    sid = sessions.add_session(ws.db, Session("Call", SessionKind.INTERVIEW)).id
+    import_audio_file(ws, sid, AUDIO / "jfk.flac")
+    ws.close()
+    child = subprocess.Popen([sys.executable, str(ROOT / "tests" / "queue_window_child.py"),
+                              str(ws_path)], cwd=ROOT, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def look() -> tuple[list[tuple], int]:
+        con = sqlite3.connect(f"file:{ws_path / 'focusdesk.sqlite'}?mode=ro", uri=True, timeout=5)
+        try:
+            tasks = con.execute("SELECT id, step, state FROM queue_tasks ORDER BY id").fetchall()
+            stored = con.execute("SELECT COUNT(*) FROM segments WHERE start_ms >= 20000").fetchone()[0]
+            return tasks, stored
+        except sqlite3.OperationalError:  # the window has not made its tables yet
+            return [], 0
+        finally:
+            con.close()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            tasks, stored = look()
+            if [t[2] for t in tasks[:2]] == ["done", "running"] and stored >= 2:
+                break
+            assert child.poll() is None, child.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, tasks
+            time.sleep(0.1)
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(30)
+        child.stderr.close()
+    assert tasks == [(1, "transcribe", "done"), (2, "fill", "running"), (3, "diarize", "queued")]
+
+    ws = open_workspace(ws_path, exclusive=True)  # the dead window's lock is gone
+    try:
+        before = [(s.start_ms, s.text) for s in transcripts.list_segments(ws.db, sid)]
+        assert len([s for s in before if s[0] < 20_000]) == 3  # task 1's
+        seen = Seen()
+
+        def make(ws, task):
+            return FakeJob(ws, task, seen, n=3, sleep=0.05)
+
+        report = QueueRunner(ws, make).run()
+        assert report.recovered == [2] and report.done == [2, 3]
+        assert {tid for _, tid, _ in seen.events} == {2, 3}  # task 1 did not run again
+        assert [t.attempts for t in queue.list_tasks(ws.db)] == [1, 2, 1]
+        after = [(s.start_ms, s.text) for s in transcripts.list_segments(ws.db, sid)]
+        assert set(before) <= set(after)  # what task 2 stored before the kill stays
+    finally:
+        ws.close()
