@@ -50,11 +50,14 @@ def test_process_all_sessions_runs_the_queue_in_the_window(window, qtbot):
     assert ctrl.dock.isVisible()
     assert [(t.session_name, t.step.value) for t in ctrl.panel.tasks] == [
         ("Speech", "transcribe"), ("Speech", "fill"), ("Speech", "diarize")]
+    assert ctrl.panel.eta.text().startswith("3 task(s) left, about ")  # the queue's ETA
+    assert ctrl.panel.table.item(2, 5).text()  # and the session's
     qtbot.waitUntil(lambda: {t.state for t in queue.list_tasks(db)} == {"done"}, timeout=180_000)
     p = next(p for p in progress.session_progress(db) if p.session_id == sid)
     assert p.segments and p.speakers
     assert [t.attempts for t in queue.list_tasks(db)] == [2, 1, 1]
     assert [ctrl.panel.table.item(r, 2).text() for r in range(3)] == ["done"] * 3
+    assert ctrl.panel.eta.text() == "" and ctrl.panel.table.item(2, 5).text() == ""
     assert os.getpid() not in {t.pid for t in queue.list_tasks(db)}
 
 

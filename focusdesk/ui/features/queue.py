@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from focusdesk.commands.process import make_job
 from focusdesk.core.changes import Change, Entity
 from focusdesk.core.timefmt import format_ms
+from focusdesk.jobs.queue_runner import QueueRunner
 from focusdesk.jobs.session_job import JobKind, JobOutcome
 from focusdesk.store import queue
 from focusdesk.ui import settings
@@ -54,7 +55,7 @@ def jobs_at_once() -> int:
 class QueuePanel(QWidget):
     """The tasks in order, and buttons for the selected one (or the whole queue)."""
 
-    HEADERS = ("Session", "Step", "State", "Audio", "Tries")
+    HEADERS = ("Session", "Step", "State", "Audio", "Tries", "Session ETA")
 
     def __init__(self, controller: QueueController):
         super().__init__()
@@ -83,25 +84,49 @@ class QueuePanel(QWidget):
         label.setBuddy(self.jobs)
         buttons.addWidget(label)
         buttons.addWidget(self.jobs)
+        self.eta = QLabel("")  # the whole queue's estimate
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
+        layout.addWidget(self.eta)
         layout.addLayout(buttons)
         self.tasks: list[queue.Task] = []
 
     def reload(self) -> None:
         self.tasks = queue.list_tasks(self.controller.db)
         self.table.setRowCount(len(self.tasks))
+        etas, total = self._estimates()
         for row, t in enumerate(self.tasks):
+            eta = etas.get(t.session_id) if t.state in ("queued", "running") else None
             for col, text in enumerate((t.session_name, t.step.value, t.state,
-                                        format_ms(t.audio_ms), str(t.attempts))):
+                                        format_ms(t.audio_ms), str(t.attempts),
+                                        "" if eta is None else format_ms(int(eta * 1000)))):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, t.id)
                 self.table.setItem(row, col, item)
+        left = sum(t.state in ("queued", "running") for t in self.tasks)
+        self.eta.setText(f"{left} task(s) left, about {format_ms(int(total * 1000))} with "
+                         f"{self.jobs.value()} at once" if left else "")
+
+    def _estimates(self) -> tuple[dict[int, float], float]:
+        """Seconds left per session and for the queue, as the CLI estimates them (the measured
+        speed of done tasks per step, else a default; a running task counts whole)."""
+        left = [t for t in self.tasks if t.state in ("queued", "running")]
+        if not left:
+            return {}, 0.0
+        runner = QueueRunner(self.controller.window.workspace, self.controller.make_job,
+                             workers=self.jobs.value())
+        rate = {step: runner.rate(step) for step in {t.step for t in left}}
+        etas: dict[int, float] = {}
+        for t in left:
+            etas[t.session_id] = etas.get(t.session_id, 0.0) + t.audio_ms / 1000 * rate[t.step]
+        return etas, sum(etas.values()) / self.jobs.value()
 
     def _jobs_changed(self, n: int) -> None:
         settings.set_value(JOBS_KEY, int(n))
         if self.controller.running:  # the queue runs: more slots start now
             self.controller.next()
+        else:
+            self.reload()  # the queue's estimate
 
     def selected_id(self) -> int | None:
         row = self.table.currentRow()
