@@ -52,26 +52,29 @@ def test_plan_all_picks_the_missing_steps_in_order(tmp_path, capsys):
         db.execute("UPDATE segments SET speaker_id = ? WHERE session_id = ?", [sp, ids["Done"]])
 
         planned = queue.plan_all(db)
+        # A session not yet transcribed gets a fill too: it looks for gaps once transcribed.
         assert [(t.session_name, t.step) for t in planned] == [
-            ("New", Step.TRANSCRIBE), ("New", Step.DIARIZE), ("Transcribed", Step.DIARIZE)]
-        assert all(t.audio_ms == 11000 and t.state == "queued" for t in planned)
+            ("New", Step.TRANSCRIBE), ("New", Step.FILL), ("New", Step.DIARIZE),
+            ("Transcribed", Step.DIARIZE)]
+        assert [t.audio_ms for t in planned] == [11000, 0, 11000, 11000]  # the gaps are not known yet
+        assert all(t.state == "queued" for t in planned)
         assert queue.plan_all(db) == planned  # planning again adds nothing
-        new_t, new_d, tr_d = (t.id for t in planned)
+        new_t, new_f, new_d, tr_d = (t.id for t in planned)
 
         # A session's steps run in order: its diarization waits for its transcription.
         queue.move(db, tr_d, 1)
         queue.move(db, new_d, 1)
-        assert [t.id for t in queue.list_tasks(db)] == [new_d, tr_d, new_t]
+        assert [t.id for t in queue.list_tasks(db)] == [new_d, tr_d, new_t, new_f]
         assert queue.next_task(db).id == tr_d
         assert queue.next_task(db, {ids["New"]}).id == new_t
 
-        assert queue.pause(db) == 3
+        assert queue.pause(db) == 4
         assert queue.next_task(db) is None
         assert queue.resume(db, tr_d) == 1
         assert queue.next_task(db).id == tr_d
         queue.cancel(db, tr_d)
         assert queue.get_task(db, tr_d).state == "cancelled"
-        assert queue.resume(db) == 2
+        assert queue.resume(db) == 3
         with pytest.raises(ValueError, match="already cancelled"):
             queue.cancel(db, tr_d)
         with pytest.raises(LookupError):
@@ -95,7 +98,7 @@ def test_plan_all_picks_the_missing_steps_in_order(tmp_path, capsys):
     assert code == 0
     assert [line.split()[2:5] for line in out.splitlines()[2:]] == [
         ["New", "diarize", "queued"], ["Transcribed", "diarize", "cancelled"],
-        ["New", "transcribe", "running"]]
+        ["New", "transcribe", "running"], ["New", "fill", "queued"]]
 
 
 def _segments(ws_path) -> dict[str, list[tuple[int, str]]]:
@@ -142,14 +145,15 @@ def test_process_all_killed_mid_queue_then_run_again(tmp_path, capsys):
         states = [(t.session_name, t.step.value, t.state) for t in queue.list_tasks(ws.db)]
     finally:
         ws.close()
-    assert states == [("Call 1", "transcribe", "done"), ("Call 1", "diarize", "running"),
-                      ("Call 2", "transcribe", "queued"), ("Call 2", "diarize", "queued")]
+    assert states == [("Call 1", "transcribe", "done"), ("Call 1", "fill", "done"),
+                      ("Call 1", "diarize", "running"), ("Call 2", "transcribe", "queued"),
+                      ("Call 2", "fill", "queued"), ("Call 2", "diarize", "queued")]
 
     code, out, err = cli(capsys, ws_path, "process", "--all")
     assert code == 0, out + err
-    assert "3 task(s) to run" in out  # the dead run's diarization, then Call 2's steps
+    assert "4 task(s) to run" in out  # the dead run's diarization, then Call 2's steps
     assert "Resumed 1 task(s)" in out
-    assert "transcribe Call 1" not in out  # not done twice
+    assert "transcribe Call 1" not in out and "fill Call 1" not in out  # not done twice
 
     after = _segments(ws_path)
     assert [t for _, t in after["Call 1"]] == [t for _, t in before["Call 1"]]
@@ -161,7 +165,7 @@ def test_process_all_killed_mid_queue_then_run_again(tmp_path, capsys):
     try:
         tasks = queue.list_tasks(ws.db)
         assert {t.state for t in tasks} == {"done"}
-        assert [t.attempts for t in tasks] == [1, 2, 1, 1]
+        assert [t.attempts for t in tasks] == [1, 1, 2, 1, 1, 1]
         for sid, name in sessions.session_names(ws.db):
             speakers = ws.db.execute("SELECT COUNT(*) FROM segments WHERE session_id = ? AND "
                                      "speaker_id IS NULL", [sid]).fetchone()[0]

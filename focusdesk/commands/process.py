@@ -1,8 +1,8 @@
 """``focusdesk process`` (run the processing queue) and ``focusdesk queue`` (look at and steer it).
 
-:func:`make_job` is the queue's one place that turns a task into a job (transcription or
-diarization, the same parent sides the ``transcribe`` and ``diarize`` commands run); the window
-uses it too.
+:func:`make_job` is the queue's one place that turns a task into a job (transcription, a fill of
+untranscribed speech or diarization, the same parent sides the ``transcribe`` and ``diarize``
+commands run); the window uses it too.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from focusdesk.core.timefmt import format_ms
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("process", help="transcribe and diarize every session that lacks it, as a "
-                       "queue kept in the study (resumes after an interruption)",
-                       description="Queue the missing steps (transcript, then speakers) of every "
+    p = sub.add_parser("process", help="transcribe, fill gaps in and diarize every session that "
+                       "lacks it, as a queue kept in the study (resumes after an interruption)",
+                       description="Queue the missing steps (transcript, then untranscribed speech "
+                       "transcribed again, then speakers) of every "
                        "session, or of the sessions named, and run the queue. The queue is kept in "
                        "the study: after Ctrl+C, a crash or a kill, run the command again and it "
                        "carries on where it stopped.")
@@ -54,9 +55,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def make_job(ws, task):
-    """The job that runs ``task``: the same parent sides as ``transcribe`` and ``diarize``."""
+    """The job that runs ``task``: the same parent sides as ``transcribe`` (``--fill-gaps`` for
+    a fill) and ``diarize``. Raises :class:`queue.NothingToDo` for a fill with no gaps left."""
+    from focusdesk.store import queue
     from focusdesk.store.queue import Step
 
+    if task.step is Step.FILL:
+        from focusdesk.transcribe.fill_service import StretchFill
+        from focusdesk.transcribe.types import Settings
+
+        stretches = queue.fill_stretches(ws.db, task.session_id)
+        if not stretches:
+            raise queue.NothingToDo("No untranscribed speech to fill.")
+        settings = {k: v for k, v in task.settings.items() if k != "stretches"}
+        # kept on the task: once it is done, these stretches are not planned again
+        queue.set_work(ws.db, task.id, {**settings, "stretches": [[s.start_ms, s.end_ms]
+                                                                   for s in stretches]},
+                       sum(s.duration_ms for s in stretches))
+        return StretchFill(ws, task.session_id, stretches, Settings.from_dict(settings))
     if task.step is Step.TRANSCRIBE:
         from focusdesk.transcribe.service import SessionTranscription
         from focusdesk.transcribe.types import Settings
@@ -120,14 +136,15 @@ def process_cmd(args, ctx) -> int:
     ids = None
     if not args.all:
         ids = [_session_id(ws.db, ref) for ref in args.sessions]
-    settings = {queue.Step.TRANSCRIBE: {"model": args.model}} if args.model else None
+    model = {"model": args.model}
+    settings = {queue.Step.TRANSCRIBE: model, queue.Step.FILL: model} if args.model else None
     queue.plan_all(ws.db, ids, settings)
     names = dict(sessions.session_names(ws.db))
     todo = [t for t in queue.list_tasks(ws.db, ("queued", "running"))
             if ids is None or t.session_id in ids]
     if not todo:
-        print("Nothing to process: every session has its transcript and speakers "
-              "(paused tasks wait for 'focusdesk queue resume').")
+        print("Nothing to process: every session has its transcript and speakers, and no "
+              "untranscribed speech left to try (paused tasks wait for 'focusdesk queue resume').")
         return 0
     cluster = _cluster(ws, args.scheduler) if args.scheduler else None
     try:

@@ -141,14 +141,20 @@ class QueueRunner:
             return queue.next_task(self.ws.db)
         return queue.next_task(self.ws.db, self.session_ids)
 
-    def _start(self, task: Task) -> None:
+    def _start(self, task: Task, report: QueueReport) -> None:
         if not queue.claim(self.ws.db, task.id, os.getpid()):
             return
         task = queue.get_task(self.ws.db, task.id)
         try:
             job = self.make_job(self.ws, task)
+        except queue.NothingToDo as exc:  # the step's work is already done (a fill with no gaps)
+            queue.finish(self.ws.db, task.id, "done", str(exc))
+            report.done.append(task.id)
+            self._emit(QueueEvent(task, "ended", state="done", message=str(exc)))
+            return
         except (LookupError, ValueError, OSError) as exc:  # nothing to run: say why
             queue.finish(self.ws.db, task.id, "failed", str(exc))
+            report.failed.append(task.id)
             self._emit(QueueEvent(task, "ended", state="failed", message=str(exc)))
             return
         active = _Active(task, self.launch(job), time.monotonic())
@@ -177,7 +183,8 @@ class QueueRunner:
             state = "done"
             if task.audio_ms:
                 self._rate.setdefault(task.step, []).append(elapsed / (task.audio_ms / 1000))
-            report.session_audio[task.session_id] = task.audio_ms
+            report.session_audio[task.session_id] = max(  # a fill's audio is its gaps
+                task.audio_ms, report.session_audio.get(task.session_id, 0))
         elif outcome is JobOutcome.CANCELLED or (outcome is JobOutcome.INTERRUPTED
                                                  and task.attempts < MAX_ATTEMPTS):
             state = "queued"  # stopped here, or the child died: runs again, resuming
@@ -216,7 +223,7 @@ class QueueRunner:
                     task = self._next()
                     if task is None:
                         break
-                    self._start(task)
+                    self._start(task, report)
                 if not self._active:
                     if self._next() is None:
                         break

@@ -8,6 +8,17 @@ the process that owns the study writes states and results.
 States: queued → running → done | failed | cancelled; paused tasks wait until resumed. A task
 left running by a process that died is queued again by :func:`recover` (the jobs themselves
 resume from what they stored, so nothing is done twice).
+
+Steps of a session run in the order transcribe → fill → diarize. The fill (transcribe again the
+untranscribed stretches, ``transcribe/fill_service.py``) needs the transcript and its detected
+speech, and nothing from diarization; run before it, its words get their speakers from the
+diarization's one merge, instead of a second merge over the whole transcript (which would undo
+speaker corrections made since). "Coverage" is the editor's gap markers: stretches of detected
+speech with no words (core/speech_cover.py, 1 s and longer). A session not yet transcribed gets a
+FILL task too; its job looks for gaps when it starts, and with none the task is done at once
+(:class:`NothingToDo`). A stretch a fill tried and left without words (nothing plausible heard,
+a pause inside a region) is not planned again until the session is transcribed again
+(:func:`fill_stretches`).
 """
 
 from __future__ import annotations
@@ -19,7 +30,8 @@ from enum import StrEnum
 
 import sqlite_utils
 
-from focusdesk.store import progress
+from focusdesk.core.speech_cover import Stretch
+from focusdesk.store import progress, speech_regions
 from focusdesk.store.tx import now_iso, transaction
 
 
@@ -31,7 +43,12 @@ class Step(StrEnum):
 
 OPEN_STATES = ("queued", "running", "paused")  # a task still to be done
 # SQL for a step's place in a session's order (a template on the table alias).
-_RANK = "(CASE {0}.step WHEN 'transcribe' THEN 0 WHEN 'diarize' THEN 1 ELSE 2 END)"
+_RANK = "(CASE {0}.step WHEN 'transcribe' THEN 0 WHEN 'fill' THEN 1 ELSE 2 END)"
+
+
+class NothingToDo(Exception):  # noqa: N818 - not an error: the step finds its work already done
+    """Raised by a job factory when the task's step has nothing left to do (a fill with no gaps):
+    the runner marks the task done without starting a job."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +104,10 @@ def _audio_ms(db: sqlite_utils.Database, session_id: int) -> int:
     return int(row[0])
 
 
-def add_task(db: sqlite_utils.Database, session_id: int, step: Step, settings: dict | None = None) -> Task:
-    """Append a task at the end of the queue, or return the open one for the same session and step."""
+def add_task(db: sqlite_utils.Database, session_id: int, step: Step, settings: dict | None = None,
+             audio_ms: int | None = None) -> Task:
+    """Append a task at the end of the queue, or return the open one for the same session and step.
+    ``audio_ms`` is the audio the step works on (for ETAs; default: the session's)."""
     with transaction(db):
         row = db.execute("SELECT id FROM queue_tasks WHERE session_id = ? AND step = ? AND state IN "
                          "('queued', 'running', 'paused')", [session_id, str(step)]).fetchone()
@@ -98,22 +117,51 @@ def add_task(db: sqlite_utils.Database, session_id: int, step: Step, settings: d
         cur = db.execute(
             "INSERT INTO queue_tasks (session_id, step, position, settings, audio_ms, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [session_id, str(step), end + 1, json.dumps(settings or {}), _audio_ms(db, session_id),
-             now_iso()])
+            [session_id, str(step), end + 1, json.dumps(settings or {}),
+             _audio_ms(db, session_id) if audio_ms is None else audio_ms, now_iso()])
         task_id = cur.lastrowid
     return get_task(db, task_id)
 
 
-def missing_steps(p: progress.SessionProgress) -> list[Step]:
-    """What a session still lacks, in order: a transcript, then speakers. No audio: nothing."""
+def missing_steps(p: progress.SessionProgress, gaps: bool = False) -> list[Step]:
+    """What a session still lacks, in order: a transcript, untranscribed speech filled (``gaps``:
+    the transcript has stretches no fill has tried; for a session not transcribed yet, the fill
+    looks when it runs), then speakers. No audio: nothing."""
     if not p.recordings:
         return []
     steps = []
     if not p.segments:
-        steps.append(Step.TRANSCRIBE)
+        steps += [Step.TRANSCRIBE, Step.FILL]
+    elif gaps:
+        steps.append(Step.FILL)
     if not p.speakers:
         steps.append(Step.DIARIZE)
     return steps
+
+
+def fill_stretches(db: sqlite_utils.Database, session_id: int) -> list[Stretch]:
+    """The session's untranscribed stretches that no fill from the queue has tried since the
+    session was last transcribed (a tried stretch is one inside a done FILL task's stretches)."""
+    stretches = speech_regions.session_coverage(db, session_id).stretches
+    if not stretches:
+        return []
+    since = db.execute("SELECT MAX(started_at) FROM transcription_runs WHERE session_id = ?",
+                       [session_id]).fetchone()[0] or ""
+    tried = []
+    for settings, started in db.execute(
+            "SELECT settings, started_at FROM queue_tasks WHERE session_id = ? AND step = 'fill' "
+            "AND state = 'done'", [session_id]).fetchall():
+        if (started or "") >= since:
+            tried += json.loads(settings or "{}").get("stretches", [])
+    return [st for st in stretches
+            if not any(a <= st.start_ms and st.end_ms <= b for a, b in tried)]
+
+
+def set_work(db: sqlite_utils.Database, task_id: int, settings: dict, audio_ms: int) -> None:
+    """Record what a task's job found to do when it started (a fill's stretches and their length)."""
+    with transaction(db):
+        db.execute("UPDATE queue_tasks SET settings = ?, audio_ms = ? WHERE id = ?",
+                   [json.dumps(settings), int(audio_ms), task_id])
 
 
 def plan_all(db: sqlite_utils.Database, session_ids: list[int] | None = None,
@@ -125,8 +173,12 @@ def plan_all(db: sqlite_utils.Database, session_ids: list[int] | None = None,
     for p in progress.session_progress(db):
         if wanted is not None and p.session_id not in wanted:
             continue
-        for step in missing_steps(p):
-            out.append(add_task(db, p.session_id, step, (settings or {}).get(step)))
+        gaps = []
+        if p.segments and p.speech_covered is not None and p.speech_covered < 1.0:
+            gaps = fill_stretches(db, p.session_id)
+        for step in missing_steps(p, bool(gaps)):
+            audio = sum(g.duration_ms for g in gaps) if step is Step.FILL else None
+            out.append(add_task(db, p.session_id, step, (settings or {}).get(step), audio))
     return out
 
 
