@@ -128,3 +128,20 @@ def test_a_coding_between_turns_still_gets_its_comment(coded, tmp_path):
     exports.export_session(ws, sid, "docx", out)
     texts = [c.text for c in Document(str(out)).comments]
     assert any(t.startswith("Added burden/Disruptive") for t in texts) and len(texts) == 6
+
+
+def test_docx_comments_name_their_coder(coded, tmp_path):
+    """A team's codings in Word: each comment's author is its coder (Word colours them apart); a
+    study of one coder keeps "focusdesk"."""
+    from focusdesk.store import coders, coding_ops
+    from focusdesk.store import codes as code_store
+
+    ws, sid = coded
+    ann = coders.add_coder(ws.db, "Ann Baker")
+    code = code_store.list_codes(ws.db)[0]
+    coding_ops.apply_code(ws.db, sid, code.id, 0, 3_000, coder_id=ann.id)
+    out = tmp_path / "team.docx"
+    exports.export_session(ws, sid, "docx", out, ExportOptions())
+    comments = [c for c in Document(str(out)).comments if c.author != "Live note"]
+    assert sorted(c.author for c in comments) == ["Ann Baker"] + ["focusdesk"] * 4
+    assert [c.initials for c in comments if c.author == "Ann Baker"] == ["AB"]

@@ -39,6 +39,10 @@ def _snap(pos: int, spans: list[tuple[int, int]], to_end: bool) -> int:
     return pos
 
 
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split()[:3]).upper() or "FD"
+
+
 def _coding_range(seg: Segment, cv: CodingView) -> tuple[int, int] | None:
     c = cv.coding
     text = seg.text.strip()
@@ -205,7 +209,8 @@ def build_document(data: SessionData):
             anchor = turn_runs[max(0, bisect.bisect_right(starts, cv.coding.start_ms) - 1)][1]
         else:
             continue
-        doc.add_comment(anchor, text=_x(body), author=AUTHOR, initials="FD")
+        # Word shows each comment's author (and colours them apart): the coder, when a team codes
+        doc.add_comment(anchor, text=_x(body), author=_x(cv.coder) or AUTHOR, initials=_initials(cv.coder))
     for m in notes:
         if not turn_runs:
             doc.add_paragraph(_x(f"Note [{format_ms(m.ms)}]: {data.note_text(m)}"))

@@ -15,7 +15,7 @@ import sqlite_utils
 from focusdesk.core.model import Coding, GuideItem, Marker, Segment, Session
 from focusdesk.core.text import join_words
 from focusdesk.exchange.redact import Redactor, build_redactor
-from focusdesk.store import annotations, codes, diarization, guide, sessions, transcripts, withdrawal
+from focusdesk.store import annotations, coders, codes, diarization, guide, sessions, transcripts, withdrawal
 from focusdesk.store import study as study_store
 
 
@@ -36,6 +36,7 @@ class CodingView:
     path: str
     colour: str
     memo: str  # redacted
+    coder: str = ""  # who coded it; "" for the built-in default coder (a study of one coder)
 
 
 @dataclass
@@ -133,8 +134,9 @@ def load_session(db: sqlite_utils.Database, session_id: int,
             paths[cid] = codes.code_path(db, cid)
         return paths[cid]
 
+    coder_names = {c.id: c.name for c in coders.list_coders(db) if c.id != coders.DEFAULT_ID}
     codings = [CodingView(c, path(c.code_id), code_rows[c.code_id].colour if c.code_id in code_rows
-                          else "#888888", redactor.apply(c.memo))
+                          else "#888888", redactor.apply(c.memo), coder_names.get(c.coder_id, ""))
                for c in annotations.list_codings(db, session_id=session_id)]
     items: dict[str, tuple[GuideItem, int]] = {}
     for section in guide.load_guide(db).sections:
