@@ -121,10 +121,17 @@ def test_remote_job_ships_files_streams_progress_and_cancels(cluster, tmp_path):
             time.sleep(0.05)
         handle.cancel_event.set()
         assert handle.wait(timeout=10).outcome is JobOutcome.CANCELLED
-        deadline = time.monotonic() + 15  # the worker sees the cancel and stops the job's child
-        while any(_jobs_on(pid) for pid in cluster.worker_pids()):
-            assert time.monotonic() < deadline, "the cancelled job still runs on the worker"
-            time.sleep(0.1)
+        _wait_until_no_jobs(cluster)
+
+        stopped = ProbeJob("test_jobs_workers:forever")  # Ctrl+C: the runner calls cancel()
+        handle = c.launch(stopped).start()
+        deadline = time.monotonic() + 60
+        while not any(_jobs_on(pid) for pid in cluster.worker_pids()):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert handle.cancel().outcome is JobOutcome.CANCELLED
+        assert stopped.ended == [JobOutcome.CANCELLED]
+        _wait_until_no_jobs(cluster)
     finally:
         c.close()
 
@@ -140,6 +147,14 @@ def _jobs_on(pid: int) -> list[psutil.Process]:
         if "spawn_main" in line and "resource_tracker" not in line:
             out.append(child)
     return out
+
+
+def _wait_until_no_jobs(cluster, timeout_s: float = 15) -> None:
+    """The workers see a cancel and stop the job's child within a few seconds."""
+    deadline = time.monotonic() + timeout_s
+    while any(_jobs_on(pid) for pid in cluster.worker_pids()):
+        assert time.monotonic() < deadline, "a cancelled job still runs on a worker"
+        time.sleep(0.1)
 
 
 def _kill_a_busy_worker(cluster: loopback_cluster.LoopbackCluster, timeout_s: float = 60) -> int:

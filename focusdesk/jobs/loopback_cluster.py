@@ -56,7 +56,8 @@ def _spawn(args: list[str], env: dict, log: Path) -> subprocess.Popen:
 
 def start(workers: int = 2, threads: int = 1, env: dict | None = None,
           timeout_s: float = 60.0, tls: tuple[Path, Path, Path] | None = None) -> LoopbackCluster:
-    """A scheduler on a free port of 127.0.0.1 and ``workers`` single-process workers (no nanny:
+    """A scheduler on a free port of 127.0.0.1 and ``workers`` single-process workers, returned once
+    they have all joined (no nanny:
     a killed worker stays dead, as a lost machine would) with ``threads`` threads each; with
     ``tls`` (CA file, certificate, key, PEM) every connection is TLS (address ``tls://``)."""
     env = {**os.environ, **(env or {})}
@@ -84,4 +85,11 @@ def start(workers: int = 2, threads: int = 1, env: dict | None = None,
             ["distributed.cli.dask_worker", address, "--host", "127.0.0.1", "--nthreads", str(threads),
              "--no-nanny", "--no-dashboard", "--memory-limit", "0", "--name", f"worker-{i}", *secure],
             env, folder / f"worker-{i}.log"))
+    for i, worker in enumerate(cluster.workers):  # every worker registered with the scheduler
+        log = folder / f"worker-{i}.log"
+        while "Registered to:" not in log.read_text(errors="replace"):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                cluster.close()
+                raise RuntimeError(f"A Dask worker did not start: {log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.1)
     return cluster

@@ -261,10 +261,12 @@ class RemoteJob(Waitable):
             log.debug("could not cancel on the cluster", exc_info=True)
 
     def cancel(self) -> JobResult | None:
-        """Stop the task on the cluster. Returns None (like a BackgroundJob whose job was
-        stopped): the queue puts the task back, and nothing of it was stored."""
+        """Stop the task on the cluster; the job ends cancelled (nothing of it was stored here),
+        and the queue puts its task back."""
+        if self.run.result is not None:
+            return self.run.result
         self._signal_cancel()
-        return None
+        return self._end(JobCancelled("Cancelled."))
 
 
 @dataclass
