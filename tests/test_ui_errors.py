@@ -145,3 +145,21 @@ def test_report_a_problem_opens_the_log_folder_and_copies_versions(window, monke
     assert errors.log_dir().is_dir()
     copied = QGuiApplication.clipboard().text()
     assert f"focusdesk {__version__}" in copied and "Python" in copied and "System" in copied
+
+
+def test_a_box_left_under_a_closed_window_does_not_silence_the_next_error(qtbot):
+    """A window deleted while its error box was still open (never answered) used to leave the box
+    counted as on screen, so every later error was logged but never shown."""
+    import shiboken6
+    from PySide6.QtWidgets import QWidget
+
+    first = QWidget()
+    first.show()
+    assert errors.report(RuntimeError("first"), first) is not None
+    shiboken6.delete(first)  # its box goes with it, without a "finished" signal
+    second = QWidget()
+    qtbot.addWidget(second)
+    second.show()
+    box = errors.report(ValueError("second"), second)
+    assert box is not None and box.isVisible()
+    box.done(0)

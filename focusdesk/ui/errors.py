@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import platformdirs
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -98,6 +99,8 @@ def report(exc: BaseException, parent: QWidget | None = None) -> QMessageBox | N
     if QThread.currentThread() is not app.thread():
         _reporter_for(app).raised.emit(exc)
         return None
+    # A box whose window was closed under it (never answered) no longer counts as on screen.
+    _showing[:] = [b for b in _showing if shiboken6.isValid(b) and b.isVisible()]
     if _showing:  # an error while the last one is on screen: logged, not stacked
         return None
     parent = parent.window() if parent is not None else QApplication.activeWindow()
