@@ -233,7 +233,7 @@ class TranscriptDelegate(QStyledItemDelegate):
         painter.drawText(QRect(left, rect.top() + PAD + self.line_h, SPEAKER_W - 8, self.line_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, format_ms(seg.start_ms))
         self._paint_coder_marks(painter, QRect(left, rect.top() + PAD + self.line_h, SPEAKER_W - 12, self.line_h),
-                                model.coder_marks(order))
+                                model.coder_marks(order), self.fm.horizontalAdvance(format_ms(seg.start_ms)))
         if model.overlapping(order):  # another voice talks at the same time: a bar by the name
             painter.fillRect(QRect(left + SPEAKER_W - 8, rect.top() + PAD, 3, rect.height() - 2 * PAD),
                              QColor(OVERLAP_COLOUR))
@@ -271,18 +271,27 @@ class TranscriptDelegate(QStyledItemDelegate):
                 painter.setPen(unsure_pen)
                 painter.drawLine(x, y + self.line_h - 2, x + w, y + self.line_h - 2)
 
-    def _paint_coder_marks(self, painter: QPainter, line: QRect, marks) -> None:
-        """Badges with the initials of the coders whose codings touch the turn, right-aligned on
-        the time's line, each in its coder's colour (the margin caps match)."""
+    def _paint_coder_marks(self, painter: QPainter, line: QRect, marks, after: int) -> None:
+        """Badges with the initials of the coders whose codings touch the turn, on the time's line
+        after the time (``after`` pixels in), each in its coder's colour (the margin caps match);
+        where the initials do not all fit, small squares in the same colours (tooltips name them)."""
+        if not marks:
+            return
         painter.setFont(self.badge_font)
-        right = line.right()
-        for mark in marks[:3]:
-            w = self.badge_fm.horizontalAdvance(mark.initials) + 6
-            box = QRect(right - w + 1, line.top() + 1, w, line.height() - 2)
-            painter.fillRect(box, QColor(mark.colour))
-            painter.setPen(QColor("#ffffff"))
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, mark.initials)
-            right -= w + 3
+        x, room = line.left() + after + 6, line.right() - (line.left() + after + 6)
+        widths = [self.badge_fm.horizontalAdvance(m.initials) + 6 for m in marks]
+        if sum(widths) + 3 * (len(marks) - 1) <= room:
+            for mark, w in zip(marks, widths, strict=True):
+                box = QRect(x, line.top() + 1, w, line.height() - 2)
+                painter.fillRect(box, QColor(mark.colour))
+                painter.setPen(QColor("#ffffff"))
+                painter.drawText(box, Qt.AlignmentFlag.AlignCenter, mark.initials)
+                x += w + 3
+        else:
+            side = max(6, min(10, line.height() // 2))
+            for mark in marks[:max(1, room // (side + 2))]:
+                painter.fillRect(QRect(x, line.center().y() - side // 2, side, side), QColor(mark.colour))
+                x += side + 2
         painter.setFont(self.font)
 
     # --- editing ---------------------------------------------------------------------------

@@ -311,8 +311,7 @@ class TranscriptModel(QAbstractListModel):
         """The coders whose (shown) codings touch a segment; none while only one coder codes."""
         if not self.several_coders:
             return []
-        ids = dict.fromkeys(c.coder_id for c in self.codings_for(order))
-        return [self.coder_mark(i) for i in ids]
+        return [self.coder_mark(i) for i in sorted({c.coder_id for c in self.codings_for(order)})]
 
     def selected_positions(self) -> tuple[WordPos, WordPos] | None:
         if self.selection is None:
